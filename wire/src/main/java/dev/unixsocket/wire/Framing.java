@@ -1,0 +1,91 @@
+package dev.unixsocket.wire;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.util.Locale;
+
+/**
+ * How messages are delimited on the byte stream.
+ * <ul>
+ *   <li>{@link #LENGTH}: a 4-byte unsigned big-endian payload length N, then N bytes.</li>
+ *   <li>{@link #LINE}: the payload, then {@code \n}; a {@code \r} before the {@code \n} is dropped.</li>
+ * </ul>
+ */
+public enum Framing {
+
+  LENGTH {
+    @Override
+    public FrameDecoder decoder(int maxFrame) {
+      return new LengthFrameDecoder(maxFrame);
+    }
+
+    @Override
+    public void encode(Buffer payload, Buffer out) {
+      out.appendInt(payload.length()).appendBuffer(payload);
+    }
+
+    @Override
+    public int overhead() {
+      return 4;
+    }
+  },
+
+  LINE {
+    @Override
+    public FrameDecoder decoder(int maxFrame) {
+      return new LineFrameDecoder(maxFrame);
+    }
+
+    @Override
+    public void encode(Buffer payload, Buffer out) {
+      // A newline inside the payload would arrive as two frames and break request/reply pairing.
+      for (int i = 0, n = payload.length(); i < n; i++) {
+        if (payload.getByte(i) == '\n') {
+          throw new IllegalArgumentException("line framing cannot carry a payload that contains a newline (byte " + i + ")");
+        }
+      }
+      out.appendBuffer(payload).appendByte((byte) '\n');
+    }
+
+    @Override
+    public int overhead() {
+      return 1;
+    }
+  };
+
+  /** Largest frame payload accepted by default: 10 MiB, as in the original Go project. */
+  public static final int DEFAULT_MAX_FRAME = 10 * 1024 * 1024;
+
+  /** A new decoder with its own buffered state: use one per connection. */
+  public abstract FrameDecoder decoder(int maxFrame);
+
+  /** Appends one frame carrying {@code payload} to {@code out}. */
+  public abstract void encode(Buffer payload, Buffer out);
+
+  /** Bytes the framing adds to each payload on the wire. */
+  public abstract int overhead();
+
+  /** One frame carrying {@code payload}, in a buffer of its own. */
+  public Buffer encode(Buffer payload) {
+    Buffer out = Buffer.buffer(payload.length() + overhead());
+    encode(payload, out);
+    return out;
+  }
+
+  /** The lower-case name used in options and on the command line. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses {@code length} or {@code line}, in any case. */
+  public static Framing of(String name) {
+    if (name != null) {
+      for (Framing f : values()) {
+        if (f.name().equalsIgnoreCase(name.trim())) {
+          return f;
+        }
+      }
+    }
+    throw new IllegalArgumentException("unknown framing '" + name + "': use length or line");
+  }
+}
