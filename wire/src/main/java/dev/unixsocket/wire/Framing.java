@@ -1,6 +1,9 @@
 package dev.unixsocket.wire;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.util.Locale;
 
@@ -25,6 +28,11 @@ public enum Framing {
     }
 
     @Override
+    public void encode(Buffer prefix, Buffer payload, Buffer out) {
+      out.appendInt(prefix.length() + payload.length()).appendBuffer(prefix).appendBuffer(payload);
+    }
+
+    @Override
     public int overhead() {
       return 4;
     }
@@ -38,13 +46,25 @@ public enum Framing {
 
     @Override
     public void encode(Buffer payload, Buffer out) {
-      // A newline inside the payload would arrive as two frames and break request/reply pairing.
-      for (int i = 0, n = payload.length(); i < n; i++) {
-        if (payload.getByte(i) == '\n') {
-          throw new IllegalArgumentException("line framing cannot carry a payload that contains a newline (byte " + i + ")");
-        }
-      }
+      checkNoNewline(payload);
       out.appendBuffer(payload).appendByte((byte) '\n');
+    }
+
+    @Override
+    public void encode(Buffer prefix, Buffer payload, Buffer out) {
+      checkNoNewline(prefix);
+      checkNoNewline(payload);
+      out.appendBuffer(prefix).appendBuffer(payload).appendByte((byte) '\n');
+    }
+
+    /** A newline inside a payload would arrive as two frames and break request/reply pairing. */
+    private void checkNoNewline(Buffer payload) {
+      ByteBuf bytes = ((BufferInternal) payload).getByteBuf();
+      int at = bytes.forEachByte(ByteProcessor.FIND_LF);
+      if (at >= 0) {
+        throw new IllegalArgumentException("line framing cannot carry a payload that contains a newline (byte "
+            + (at - bytes.readerIndex()) + ")");
+      }
     }
 
     @Override
@@ -61,6 +81,9 @@ public enum Framing {
 
   /** Appends one frame carrying {@code payload} to {@code out}. */
   public abstract void encode(Buffer payload, Buffer out);
+
+  /** Appends one frame whose payload is {@code prefix} followed by {@code payload}, without joining them first. */
+  public abstract void encode(Buffer prefix, Buffer payload, Buffer out);
 
   /** Bytes the framing adds to each payload on the wire. */
   public abstract int overhead();

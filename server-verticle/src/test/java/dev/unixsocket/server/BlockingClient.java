@@ -1,0 +1,86 @@
+package dev.unixsocket.server;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/** A plain blocking JDK client, independent of Vert.x and Netty, to talk to the server under test. */
+final class BlockingClient implements AutoCloseable {
+
+  private final SocketChannel channel;
+
+  private BlockingClient(SocketChannel channel) {
+    this.channel = channel;
+  }
+
+  static BlockingClient connect(Path path) throws IOException {
+    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    ch.connect(UnixDomainSocketAddress.of(path));
+    return new BlockingClient(ch);
+  }
+
+  void writeRaw(byte[] bytes) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+
+  void writeFrame(String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+
+  String readFrame() throws IOException {
+    ByteBuffer header = readFully(4);
+    return StandardCharsets.UTF_8.decode(readFully(header.getInt())).toString();
+  }
+
+  String readLine() throws IOException {
+    StringBuilder sb = new StringBuilder();
+    ByteBuffer one = ByteBuffer.allocate(1);
+    while (true) {
+      one.clear();
+      if (channel.read(one) < 0) {
+        throw new EOFException("closed after " + sb.length() + " chars of a line");
+      }
+      char c = (char) one.get(0);
+      if (c == '\n') {
+        return sb.toString();
+      }
+      sb.append(c);
+    }
+  }
+
+  /** True when the server has closed the connection (read gives end of stream or a reset). */
+  boolean closedByPeer() {
+    try {
+      return channel.read(ByteBuffer.allocate(1)) < 0;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private ByteBuffer readFully(int n) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(n);
+    while (b.hasRemaining()) {
+      if (channel.read(b) < 0) {
+        throw new EOFException("closed with " + b.remaining() + " of " + n + " bytes missing");
+      }
+    }
+    return b.flip();
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

@@ -1,0 +1,318 @@
+package dev.unixsocket.server;
+
+import dev.unixsocket.wire.Framing;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The server's behaviour on real Unix sockets, written once and run on every transport we
+ * support (as Netty's domain-socket tests reuse its TCP tests): subclasses name the transport.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+abstract class ServerContractTest {
+
+  protected Vertx vertx;
+  protected Path path;
+
+  abstract Transport transport();
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.builder().withTransport(transport()).build();
+    // Short on purpose: the kernel limit for a socket path is 107 bytes.
+    path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    await(vertx.close());
+    Files.deleteIfExists(path);
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  ServerOptions options() {
+    return new ServerOptions().setPath(path.toString());
+  }
+
+  String start(ServerOptions options) throws Exception {
+    return await(vertx.deployVerticle(new ServerVerticle(options)));
+  }
+
+  Throwable startFailure(ServerOptions options) throws Exception {
+    return await(vertx.deployVerticle(new ServerVerticle(options)).transform(ar -> Future.succeededFuture(ar.cause())));
+  }
+
+  @Test
+  void lengthFramedMessageIsEchoedWithThePrefix() throws Exception {
+    start(options());
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("hello");
+      c.writeFrame("");
+      assertThat(c.readFrame()).isEqualTo("echo:hello");
+      assertThat(c.readFrame()).isEqualTo("echo:");
+    }
+  }
+
+  @Test
+  void lineFramedMessageIsEchoedAndCarriageReturnDropped() throws Exception {
+    start(options().setFraming(Framing.LINE).setEchoPrefix("> "));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw("hello\r\nworld\n".getBytes());
+      assertThat(c.readLine()).isEqualTo("> hello");
+      assertThat(c.readLine()).isEqualTo("> world");
+    }
+  }
+
+  @Test
+  void thousandFramesPipelinedInOneWriteAreAnsweredInOrder() throws Exception {
+    start(options());
+    ByteBuffer all = ByteBuffer.allocate(1000 * 12);
+    for (int i = 0; i < 1000; i++) {
+      byte[] p = ("m" + i).getBytes();
+      all.putInt(p.length).put(p);
+    }
+    byte[] bytes = new byte[all.position()];
+    all.flip().get(bytes);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw(bytes);
+      for (int i = 0; i < 1000; i++) {
+        assertThat(c.readFrame()).isEqualTo("echo:m" + i);
+      }
+    }
+  }
+
+  @Test
+  void streamSplitByteByByteIsReassembled() throws Exception {
+    start(options());
+    byte[] frame = ByteBuffer.allocate(4 + 9).putInt(9).put("byte-wise".getBytes()).array();
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      for (byte b : frame) {
+        c.writeRaw(new byte[] {b});
+      }
+      assertThat(c.readFrame()).isEqualTo("echo:byte-wise");
+    }
+  }
+
+  @Test
+  void oversizeHeaderClosesOnlyThatConnection() throws Exception {
+    start(options().setMaxFrame(1024));
+    try (BlockingClient good = BlockingClient.connect(path); BlockingClient bad = BlockingClient.connect(path)) {
+      good.writeFrame("before");
+      assertThat(good.readFrame()).isEqualTo("echo:before");
+      bad.writeRaw(ByteBuffer.allocate(4).putInt(1025).array());
+      assertThat(bad.closedByPeer()).isTrue();
+      good.writeFrame("after");
+      assertThat(good.readFrame()).isEqualTo("echo:after");
+    }
+  }
+
+  @Test
+  void framesBeforeAnOversizeOneAreStillAnswered() throws Exception {
+    start(options().setMaxFrame(16));
+    ByteBuffer b = ByteBuffer.allocate(4 + 2 + 4).putInt(2).put("ok".getBytes()).putInt(17);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw(b.array());
+      assertThat(c.readFrame()).isEqualTo("echo:ok");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void overlongLineClosesThatConnection() throws Exception {
+    start(options().setFraming(Framing.LINE).setMaxFrame(8));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw("0123456789abcdef".getBytes());
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void randomGarbageNeverTakesTheServerDown() throws Exception {
+    start(options().setMaxFrame(4096));
+    Random random = new Random(42);
+    for (int i = 0; i < 20; i++) {
+      byte[] garbage = new byte[1 + random.nextInt(8192)];
+      random.nextBytes(garbage);
+      try (BlockingClient c = BlockingClient.connect(path)) {
+        c.writeRaw(garbage);
+      } catch (IOException closedMidWrite) {
+        // the server may close a connection whose garbage announced a huge frame
+      }
+    }
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("still here");
+      assertThat(c.readFrame()).isEqualTo("echo:still here");
+    }
+  }
+
+  @Test
+  void staleSocketFileIsReplaced() throws Exception {
+    // A socket file with no listener: what a killed server leaves behind.
+    try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(path));
+    }
+    assertThat(path).exists();
+    start(options());
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("x");
+      assertThat(c.readFrame()).isEqualTo("echo:x");
+    }
+  }
+
+  @Test
+  void liveServerIsLeftAloneBySecondServer() throws Exception {
+    start(options());
+    Object inode = Files.readAttributes(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+    Throwable failure = startFailure(options());
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessageContaining("in use by a running server");
+    assertThat(Files.readAttributes(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).isEqualTo(inode);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("first still serves");
+      assertThat(c.readFrame()).isEqualTo("echo:first still serves");
+    }
+  }
+
+  @Test
+  void regularFileAtThePathIsNeverDeleted() throws Exception {
+    Files.writeString(path, "precious");
+    Throwable failure = startFailure(options());
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessageContaining("is not a socket");
+    assertThat(Files.readString(path)).isEqualTo("precious");
+  }
+
+  @Test
+  void missingDirectoryIsAClearError() throws Exception {
+    Throwable failure = startFailure(new ServerOptions().setPath("/tmp/no-such-dir-" + UUID.randomUUID().toString().substring(0, 6) + "/s.sock"));
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void overlongPathIsAClearError() {
+    String longPath = "/tmp/" + "x".repeat(120) + ".sock";
+    assertThatThrownBy(() -> new ServerOptions().setPath(longPath)).hasMessageContaining("over the kernel's limit of 107");
+    assertThatThrownBy(() -> new ServerOptions(new io.vertx.core.json.JsonObject().put("path", longPath)))
+        .hasMessageContaining("over the kernel's limit of 107");
+  }
+
+  @Test
+  void pathJustUnderTheLimitServesEvenWithoutRoomForThePrivateDirectory() throws Exception {
+    Path nearLimit = Path.of("/tmp/" + "y".repeat(92) + UUID.randomUUID().toString().substring(0, 5) + ".sock");
+    assertThat(nearLimit.toString()).hasSize(107);
+    try {
+      start(new ServerOptions().setPath(nearLimit.toString()));
+      try (BlockingClient c = BlockingClient.connect(nearLimit)) {
+        c.writeFrame("long");
+        assertThat(c.readFrame()).isEqualTo("echo:long");
+      }
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(nearLimit, LinkOption.NOFOLLOW_LINKS))).isEqualTo("rw-------");
+    } finally {
+      Files.deleteIfExists(nearLimit);
+    }
+  }
+
+  @Test
+  void socketModeIsApplied() throws Exception {
+    start(options().setSocketMode(0660));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS))).isEqualTo("rw-rw----");
+  }
+
+  @Test
+  void defaultModeLetsOnlyTheOwnerIn() throws Exception {
+    start(options());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS))).isEqualTo("rw-------");
+    try (var entries = Files.list(path.getParent())) {
+      assertThat(entries.filter(p -> p.getFileName().toString().startsWith(".uds-") && p.toString().contains(path.getFileName().toString()))).isEmpty();
+    }
+  }
+
+  @Test
+  void gracefulStopRemovesTheSocketFile() throws Exception {
+    String id = start(options());
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("bye");
+      assertThat(c.readFrame()).isEqualTo("echo:bye");
+      await(vertx.undeploy(id));
+      assertThat(c.closedByPeer()).isTrue();
+    }
+    assertThat(path).doesNotExist();
+  }
+
+  @Test
+  void stopLeavesASocketFileThatIsNoLongerOurs() throws Exception {
+    String id = start(options());
+    Files.delete(path);
+    try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      other.bind(UnixDomainSocketAddress.of(path));
+      await(vertx.undeploy(id));
+      assertThat(path).exists();
+    }
+  }
+
+  @Test
+  void deploysFromJsonConfig() throws Exception {
+    await(vertx.deployVerticle(ServerVerticle.class.getName(),
+        new DeploymentOptions().setConfig(options().setEchoPrefix("json:").toJson())));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("x");
+      assertThat(c.readFrame()).isEqualTo("json:x");
+    }
+  }
+
+  @Test
+  void severalInstancesShareOneSocket() throws Exception {
+    start(options().setInstances(2));
+    for (int i = 0; i < 4; i++) {
+      try (BlockingClient c = BlockingClient.connect(path)) {
+        c.writeFrame("i" + i);
+        assertThat(c.readFrame()).isEqualTo("echo:i" + i);
+      }
+    }
+  }
+
+  @Test
+  void thousandConcurrentConnectionsEachGetTheirEcho() throws Exception {
+    start(options());
+    List<BlockingClient> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < 1000; i++) {
+        BlockingClient c = BlockingClient.connect(path);
+        clients.add(c);
+        c.writeFrame("c" + i);
+      }
+      for (int i = 0; i < 1000; i++) {
+        assertThat(clients.get(i).readFrame()).isEqualTo("echo:c" + i);
+      }
+    } finally {
+      for (BlockingClient c : clients) {
+        c.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.unixsocket.server;
+
+import dev.unixsocket.wire.TransportChoice;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SocketFileTest {
+
+  @Test
+  void windowsDriveUnderWslIsRefusedWithTheFix() {
+    assertThatThrownBy(() -> SocketFile.prepare("/mnt/c/x.sock", 0600, true))
+        .isInstanceOf(ServerStartException.class)
+        .hasMessage("cannot listen on /mnt/c/x.sock: Windows drives do not hold Unix sockets under WSL2; use a path such as /tmp/x.sock");
+  }
+
+  @Test
+  void mntPathOutsideWslIsJustAPath() {
+    assertThatThrownBy(() -> SocketFile.prepare("/mnt/c/x.sock", 0600, false))
+        .isInstanceOf(ServerStartException.class)
+        .hasMessageNotContaining("WSL2");
+  }
+
+  @Test
+  void unwritableDirectoryIsAClearError() {
+    // /proc is not writable even by root.
+    assertThatThrownBy(() -> SocketFile.prepare("/proc/x.sock", 0600, false))
+        .isInstanceOf(ServerStartException.class)
+        .hasMessageContaining("not writable");
+  }
+
+  @Test
+  void ioUringIsRefusedWithTheReason() {
+    assertThatThrownBy(TransportChoice.IO_URING::resolve)
+        .hasMessageContaining("io_uring transport does not serve Unix domain sockets");
+  }
+
+  @Test
+  void optionsRoundTripThroughJson() {
+    ServerOptions o = new ServerOptions().setPath("/tmp/a.sock").setSocketMode(0660).setInstances(3).setEchoPrefix("");
+    assertThat(new ServerOptions(o.toJson()).toJson()).isEqualTo(o.toJson());
+    assertThat(o.toJson().getString("socketMode")).isEqualTo("660");
+  }
+
+  @Test
+  void settersStateTheRule() {
+    assertThatThrownBy(() -> new ServerOptions().setSocketMode(01000)).hasMessageContaining("between 0 and 0777");
+    assertThatThrownBy(() -> new ServerOptions().setInstances(0)).hasMessage("instances must be >= 1, was 0");
+    assertThatThrownBy(() -> ServerOptions.parseMode("rw")).hasMessageContaining("octal");
+  }
+}
