@@ -222,18 +222,22 @@ abstract class ServerContractTest {
   }
 
   @Test
-  void pathJustUnderTheLimitServesEvenWithoutRoomForThePrivateDirectory() throws Exception {
-    Path nearLimit = Path.of("/tmp/" + "y".repeat(92) + UUID.randomUUID().toString().substring(0, 5) + ".sock");
-    assertThat(nearLimit.toString()).hasSize(107);
+  void pathInADeepDirectoryServesEvenWithoutRoomForThePrivateDirectory() throws Exception {
+    // The private bind directory would make the path longer than 107 bytes: binding falls back to in place.
+    Path dir = Path.of("/tmp/" + "d".repeat(84) + UUID.randomUUID().toString().substring(0, 6));
+    Path deep = dir.resolve("a.sock");
+    assertThat(deep.toString()).hasSize(102);
+    Files.createDirectories(dir);
     try {
-      start(new ServerOptions().setPath(nearLimit.toString()));
-      try (BlockingClient c = BlockingClient.connect(nearLimit)) {
-        c.writeFrame("long");
-        assertThat(c.readFrame()).isEqualTo("echo:long");
+      start(new ServerOptions().setPath(deep.toString()));
+      try (BlockingClient c = BlockingClient.connect(deep)) {
+        c.writeFrame("deep");
+        assertThat(c.readFrame()).isEqualTo("echo:deep");
       }
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(nearLimit, LinkOption.NOFOLLOW_LINKS))).isEqualTo("rw-------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(deep, LinkOption.NOFOLLOW_LINKS))).isEqualTo("rw-------");
     } finally {
-      Files.deleteIfExists(nearLimit);
+      Files.deleteIfExists(deep);
+      Files.deleteIfExists(dir);
     }
   }
 
