@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,11 +30,14 @@ final class VerticleRun implements VertxApplicationHooks {
 
   private final Transport transport;
   private final Consumer<HookContext> onDeployed;
+  /** User verticles (e.g. an event-bus handler) deployed before the main one, so no frame finds nobody. */
+  private final List<String> deployFirst;
   private volatile Vertx vertx;
   private volatile Throwable failure;
 
-  private VerticleRun(Transport transport, Consumer<HookContext> onDeployed) {
+  private VerticleRun(Transport transport, List<String> deployFirst, Consumer<HookContext> onDeployed) {
     this.transport = transport;
+    this.deployFirst = List.copyOf(deployFirst);
     this.onDeployed = onDeployed;
   }
 
@@ -42,9 +46,10 @@ final class VerticleRun implements VertxApplicationHooks {
    *
    * @throws IllegalStateException with the deployment's one-line failure
    */
-  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, Consumer<HookContext> onDeployed) {
+  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, List<String> deployFirst,
+      Consumer<HookContext> onDeployed) {
     Logging.quietVertxLauncher();
-    VerticleRun run = new VerticleRun(transport, onDeployed);
+    VerticleRun run = new VerticleRun(transport, deployFirst, onDeployed);
     int code = new Application(new String[] {verticleClass, "-conf", config.encode()}, run).launch();
     if (code != 0) {
       Vertx v = run.vertx;
@@ -115,13 +120,28 @@ final class VerticleRun implements VertxApplicationHooks {
   }
 
   @Override
+  public void beforeDeployingVerticle(HookContext context) {
+    for (String name : deployFirst) {
+      try {
+        context.vertx().deployVerticle(name).await(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        IllegalStateException failed = new IllegalStateException("cannot deploy " + name + ": " + Failures.describe(e));
+        failure = failed;
+        throw failed;
+      }
+    }
+  }
+
+  @Override
   public void afterVerticleDeployed(HookContext context) {
     onDeployed.accept(context);
   }
 
   @Override
   public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
-    failure = t == null ? new IllegalStateException("timed out while deploying") : t;
+    if (failure == null) {
+      failure = t == null ? new IllegalStateException("timed out while deploying") : t;
+    }
   }
 
   /** The launcher without its usage dump and System.exit on failure: we report failures ourselves. */
