@@ -99,7 +99,7 @@ final class ServerCommand implements Callable<Integer> {
   public Integer call() {
     ServerOptions options = options();
     Transport chosen = options.getTransport().resolve();
-    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, deploy, ctx ->
+    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, VerticleRun.deployAll(deploy), ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label() + ")"));

@@ -30,14 +30,14 @@ final class VerticleRun implements VertxApplicationHooks {
 
   private final Transport transport;
   private final Consumer<HookContext> onDeployed;
-  /** User verticles (e.g. an event-bus handler) deployed before the main one, so no frame finds nobody. */
-  private final List<String> deployFirst;
+  /** Runs before the main verticle is deployed (user verticles, consumers that must see its first events). */
+  private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
   private volatile Throwable failure;
 
-  private VerticleRun(Transport transport, List<String> deployFirst, Consumer<HookContext> onDeployed) {
+  private VerticleRun(Transport transport, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     this.transport = transport;
-    this.deployFirst = List.copyOf(deployFirst);
+    this.beforeDeploy = beforeDeploy;
     this.onDeployed = onDeployed;
   }
 
@@ -46,10 +46,10 @@ final class VerticleRun implements VertxApplicationHooks {
    *
    * @throws IllegalStateException with the deployment's one-line failure
    */
-  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, List<String> deployFirst,
+  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, Consumer<Vertx> beforeDeploy,
       Consumer<HookContext> onDeployed) {
     Logging.quietVertxLauncher();
-    VerticleRun run = new VerticleRun(transport, deployFirst, onDeployed);
+    VerticleRun run = new VerticleRun(transport, beforeDeploy, onDeployed);
     int code = new Application(new String[] {verticleClass, "-conf", config.encode()}, run).launch();
     if (code != 0) {
       Vertx v = run.vertx;
@@ -121,15 +121,25 @@ final class VerticleRun implements VertxApplicationHooks {
 
   @Override
   public void beforeDeployingVerticle(HookContext context) {
-    for (String name : deployFirst) {
-      try {
-        context.vertx().deployVerticle(name).await(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        IllegalStateException failed = new IllegalStateException("cannot deploy " + name + ": " + Failures.describe(e));
-        failure = failed;
-        throw failed;
-      }
+    try {
+      beforeDeploy.accept(context.vertx());
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
     }
+  }
+
+  /** Deploys verticles by class name, one after the other, waiting for each (for {@code beforeDeploy}). */
+  static Consumer<Vertx> deployAll(List<String> verticleClasses) {
+    return vertx -> {
+      for (String name : verticleClasses) {
+        try {
+          vertx.deployVerticle(name).await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot deploy " + name + ": " + Failures.describe(e));
+        }
+      }
+    };
   }
 
   @Override

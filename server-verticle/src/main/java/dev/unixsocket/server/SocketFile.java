@@ -83,6 +83,7 @@ final class SocketFile {
     if (!Files.isWritable(dir)) {
       throw new ServerStartException("cannot listen on " + shown + ": directory " + dir + " is not writable by this user");
     }
+    warnIfOthersCanReplace(dir);
     clearStale(path);
     Path privateDir = createPrivateDir(dir);
     Path bindPath = privateDir.resolve("s");
@@ -106,6 +107,26 @@ final class SocketFile {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * A directory that others may write to, without the sticky bit, lets them delete or replace
+   * our socket file with their own: say so (it still works; /tmp has the sticky bit).
+   */
+  static boolean warnIfOthersCanReplace(Path dir) {
+    try {
+      int m = (Integer) Files.getAttribute(dir, "unix:mode");
+      boolean othersWrite = (m & 0002) != 0;
+      boolean sticky = (m & 01000) != 0;
+      if (othersWrite && !sticky) {
+        log.warn("{}: directory is writable by other users and has no sticky bit: they can delete or replace the socket;"
+            + " use a private directory such as $XDG_RUNTIME_DIR", dir);
+        return true;
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("cannot read the mode of {}: {}", dir, e.toString());
+    }
+    return false;
   }
 
   private static void clearStale(Path path) {

@@ -49,4 +49,23 @@ class SocketFileTest {
     assertThatThrownBy(() -> new ServerOptions().setInstances(0)).hasMessage("instances must be >= 1, was 0");
     assertThatThrownBy(() -> ServerOptions.parseMode("rw")).hasMessageContaining("octal");
   }
+
+  @Test
+  void directoryOthersCanWriteWithoutStickyBitIsFlagged() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "udsw");
+    try {
+      java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+      assertThat(SocketFile.warnIfOthersCanReplace(dir)).isTrue();
+      assertThat(SocketFile.warnIfOthersCanReplace(java.nio.file.Path.of("/tmp"))).as("/tmp has the sticky bit").isFalse();
+      java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      assertThat(SocketFile.warnIfOthersCanReplace(dir)).isFalse();
+    } finally {
+      java.nio.file.Files.delete(dir);
+    }
+  }
+
+  @Test
+  void defaultPathFollowsXdgRuntimeDir() {
+    assertThat(dev.unixsocket.wire.DefaultPath.get()).endsWith("/unixsocket.sock");
+  }
 }
