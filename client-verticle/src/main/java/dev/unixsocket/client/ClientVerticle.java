@@ -122,6 +122,8 @@ public class ClientVerticle extends VerticleBase {
   private boolean stopped;
   private volatile int queuedSnapshot;
   private volatile int inFlightSnapshot;
+  /** Socket writes made: tests check batching with it. Written on the event loop only. */
+  private volatile long writeCount;
 
   /** Takes its options from the deployment's JSON config. */
   public ClientVerticle() {
@@ -260,6 +262,7 @@ public class ClientVerticle extends VerticleBase {
         inFlight.written(next);
       }
       conn.socket.write(batch).onFailure(e -> onSocketError(conn, e));
+      writeCount++;
     }
     // When the write queue is full, the drain handler calls flush() again.
     updateSnapshots();
@@ -530,6 +533,16 @@ public class ClientVerticle extends VerticleBase {
   /** Messages written and not yet answered: a snapshot for monitoring, readable from any thread. */
   public int inFlightCount() {
     return inFlightSnapshot;
+  }
+
+  /** Socket writes made so far (each carrying one batch of frames). */
+  long writeCount() {
+    return writeCount;
+  }
+
+  /** The verticle's context, for tests that must act within one of its event-loop turns. */
+  io.vertx.core.Context contextForTest() {
+    return context;
   }
 
   /** A copy of the options in force (after deployment, including those read from config). */

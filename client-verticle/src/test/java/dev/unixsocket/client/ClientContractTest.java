@@ -301,6 +301,32 @@ abstract class ClientContractTest extends ClientTestBase {
   }
 
   @Test
+  void messagesQueuedInOneEventLoopTurnGoOutInOneWrite_cappedAtMaxBatchBytes() throws Exception {
+    startServer();
+    ClientVerticle client = new ClientVerticle(options().setMaxBatchBytes(1_000));
+    deployClient(client);
+    assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
+    long before = client.writeCount();
+
+    // 200 frames of 8 bytes (4-byte header + "bNNN") queued within one turn of the client's event
+    // loop: 1,600 bytes, so one write of 125 frames (1,000 bytes) and one of the other 75.
+    List<Future<String>> replies = new ArrayList<>();
+    io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
+    client.contextForTest().runOnContext(v -> {
+      for (int i = 0; i < 200; i++) {
+        replies.add(vertx.eventBus().<Buffer>request(ClientOptions.DEFAULT_SEND_ADDRESS, String.format("b%03d", i))
+            .map(m -> m.body().toString()));
+      }
+      sent.complete();
+    });
+    get(sent.future());
+    for (int i = 0; i < 200; i++) {
+      assertThat(get(replies.get(i))).isEqualTo(String.format("echo:b%03d", i));
+    }
+    assertThat(client.writeCount() - before).isEqualTo(2);
+  }
+
+  @Test
   void manyMessages_inBatchesCappedAtMaxBatchBytes_andLargeOnesThroughBackpressure_allAnsweredInOrder() throws Exception {
     startServer();
     deployClient(new ClientVerticle(options().setMaxBatchBytes(1_000).setQueueCapacity(100_000)));
