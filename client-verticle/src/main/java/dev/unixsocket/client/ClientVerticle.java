@@ -447,6 +447,9 @@ public class ClientVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (consumer == null) {
+      return Future.succeededFuture(); // start never got as far as taking messages
+    }
     stopped = true;
     if (timerId != -1) {
       vertx.cancelTimer(timerId);
