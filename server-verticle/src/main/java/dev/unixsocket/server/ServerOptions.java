@@ -2,10 +2,15 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.wire.Framing;
 import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.wire.DefaultPath;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Configuration of a {@link ServerVerticle}. Setters check their input at once and throw
@@ -14,8 +19,8 @@ import java.util.Objects;
  */
 public class ServerOptions {
 
-  /** Socket path used when none is given. */
-  public static final String DEFAULT_PATH = "/tmp/unixsocket.sock";
+  /** Socket path used when none is given: $XDG_RUNTIME_DIR/unixsocket.sock if set, else /tmp/unixsocket.sock. */
+  public static final String DEFAULT_PATH = DefaultPath.get();
   /** Frames are length-prefixed unless told otherwise. */
   public static final Framing DEFAULT_FRAMING = Framing.LENGTH;
   /** Prepended to every payload by the echo handler. */
@@ -30,6 +35,22 @@ public class ServerOptions {
   public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.AUTO;
   /** How long a graceful stop waits for connections to flush their replies, in milliseconds. */
   public static final long DEFAULT_STOP_TIMEOUT_MS = 5_000;
+  /** Frames are echoed unless an event-bus handler is asked for. */
+  public static final FrameHandler DEFAULT_HANDLER = FrameHandler.ECHO;
+  /** Where the event-bus handler sends each frame. */
+  public static final String DEFAULT_INBOUND_ADDRESS = "uds.server.inbound";
+  /** How long the event-bus handler waits for a reply before answering with an error frame. */
+  public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+  /** Put before the reason in the frame that answers a failed or timed-out event-bus request. */
+  public static final String DEFAULT_ERROR_PREFIX = "error:";
+  /** Event-bus requests one connection may have outstanding before its reading pauses. */
+  public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+  /** No limit on open connections by default (0 = none). */
+  public static final int DEFAULT_MAX_CONNECTIONS = 0;
+  /** No idle timeout by default (0 = none). */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 0;
+  /** Reply bytes queued for one connection before its reading pauses (a peer that does not read). */
+  public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
   /** The kernel's limit for a socket path: sun_path holds 108 bytes including the final NUL. */
   public static final int MAX_PATH_BYTES = 107;
 
@@ -41,6 +62,15 @@ public class ServerOptions {
   private int instances = DEFAULT_INSTANCES;
   private TransportChoice transport = DEFAULT_TRANSPORT;
   private long stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS;
+  private FrameHandler handler = DEFAULT_HANDLER;
+  private String inboundAddress = DEFAULT_INBOUND_ADDRESS;
+  private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  private String errorPrefix = DEFAULT_ERROR_PREFIX;
+  private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+  private Set<Integer> allowUids = Set.of();
+  private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+  private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
+  private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
 
   public ServerOptions() {
   }
@@ -54,6 +84,15 @@ public class ServerOptions {
     this.instances = other.instances;
     this.transport = other.transport;
     this.stopTimeoutMs = other.stopTimeoutMs;
+    this.handler = other.handler;
+    this.inboundAddress = other.inboundAddress;
+    this.requestTimeoutMs = other.requestTimeoutMs;
+    this.errorPrefix = other.errorPrefix;
+    this.maxInFlight = other.maxInFlight;
+    this.allowUids = other.allowUids;
+    this.maxConnections = other.maxConnections;
+    this.idleTimeoutSeconds = other.idleTimeoutSeconds;
+    this.maxQueuedBytes = other.maxQueuedBytes;
   }
 
   /** Reads the fields present in {@code json}; absent ones keep their defaults. */
@@ -87,6 +126,37 @@ public class ServerOptions {
     if (json.containsKey("stopTimeoutMs")) {
       setStopTimeoutMs(json.getLong("stopTimeoutMs"));
     }
+    if (json.containsKey("handler")) {
+      setHandler(FrameHandler.of(json.getString("handler")));
+    }
+    if (json.containsKey("inboundAddress")) {
+      setInboundAddress(json.getString("inboundAddress"));
+    }
+    if (json.containsKey("requestTimeoutMs")) {
+      setRequestTimeoutMs(json.getLong("requestTimeoutMs"));
+    }
+    if (json.containsKey("errorPrefix")) {
+      setErrorPrefix(json.getString("errorPrefix"));
+    }
+    if (json.containsKey("maxInFlight")) {
+      setMaxInFlight(json.getInteger("maxInFlight"));
+    }
+    if (json.containsKey("allowUids")) {
+      Set<Integer> uids = new LinkedHashSet<>();
+      for (Object o : json.getJsonArray("allowUids")) {
+        uids.add(((Number) o).intValue());
+      }
+      setAllowUids(uids);
+    }
+    if (json.containsKey("maxConnections")) {
+      setMaxConnections(json.getInteger("maxConnections"));
+    }
+    if (json.containsKey("idleTimeoutSeconds")) {
+      setIdleTimeoutSeconds(json.getInteger("idleTimeoutSeconds"));
+    }
+    if (json.containsKey("maxQueuedBytes")) {
+      setMaxQueuedBytes(json.getInteger("maxQueuedBytes"));
+    }
   }
 
   public JsonObject toJson() {
@@ -98,7 +168,16 @@ public class ServerOptions {
         .put("socketMode", Integer.toOctalString(socketMode))
         .put("instances", instances)
         .put("transport", transport.label())
-        .put("stopTimeoutMs", stopTimeoutMs);
+        .put("stopTimeoutMs", stopTimeoutMs)
+        .put("handler", handler.label())
+        .put("inboundAddress", inboundAddress)
+        .put("requestTimeoutMs", requestTimeoutMs)
+        .put("errorPrefix", errorPrefix)
+        .put("maxInFlight", maxInFlight)
+        .put("allowUids", new JsonArray(new ArrayList<>(allowUids)))
+        .put("maxConnections", maxConnections)
+        .put("idleTimeoutSeconds", idleTimeoutSeconds)
+        .put("maxQueuedBytes", maxQueuedBytes);
   }
 
   public String getPath() {
@@ -203,6 +282,141 @@ public class ServerOptions {
     }
     this.stopTimeoutMs = stopTimeoutMs;
     return this;
+  }
+
+  public FrameHandler getHandler() {
+    return handler;
+  }
+
+  /** Echo every frame, or pass it to event-bus consumers of the inbound address. */
+  public ServerOptions setHandler(FrameHandler handler) {
+    this.handler = Objects.requireNonNull(handler, "handler");
+    return this;
+  }
+
+  public String getInboundAddress() {
+    return inboundAddress;
+  }
+
+  /** The event-bus address each frame is sent to with the event-bus handler. */
+  public ServerOptions setInboundAddress(String inboundAddress) {
+    if (inboundAddress == null || inboundAddress.isBlank()) {
+      throw new IllegalArgumentException("inboundAddress must not be empty");
+    }
+    this.inboundAddress = inboundAddress;
+    return this;
+  }
+
+  public long getRequestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  /** How long an event-bus request may take (1 ms or more) before an error frame answers it. */
+  public ServerOptions setRequestTimeoutMs(long requestTimeoutMs) {
+    if (requestTimeoutMs < 1) {
+      throw new IllegalArgumentException("requestTimeoutMs must be >= 1, was " + requestTimeoutMs);
+    }
+    this.requestTimeoutMs = requestTimeoutMs;
+    return this;
+  }
+
+  public String getErrorPrefix() {
+    return errorPrefix;
+  }
+
+  /** Put before the reason in the frame answering a failed event-bus request. */
+  public ServerOptions setErrorPrefix(String errorPrefix) {
+    this.errorPrefix = Objects.requireNonNull(errorPrefix, "errorPrefix");
+    if (errorPrefix.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("errorPrefix must not contain a newline");
+    }
+    return this;
+  }
+
+  public int getMaxInFlight() {
+    return maxInFlight;
+  }
+
+  /** Event-bus requests outstanding per connection (1 or more) before reading from it pauses. */
+  public ServerOptions setMaxInFlight(int maxInFlight) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
+    }
+    this.maxInFlight = maxInFlight;
+    return this;
+  }
+
+  public Set<Integer> getAllowUids() {
+    return allowUids;
+  }
+
+  /**
+   * Only peers whose uid (SO_PEERCRED) is listed may connect; empty lets in any peer the file
+   * mode lets in. A refused peer is closed before any frame is read.
+   */
+  public ServerOptions setAllowUids(Set<Integer> allowUids) {
+    for (Integer uid : allowUids) {
+      if (uid == null || uid < 0) {
+        throw new IllegalArgumentException("allowed uids must be >= 0, was " + uid);
+      }
+    }
+    this.allowUids = Set.copyOf(allowUids);
+    return this;
+  }
+
+  public int getMaxConnections() {
+    return maxConnections;
+  }
+
+  /** Connections open at once (0 = no limit); more are closed as soon as accepted. */
+  public ServerOptions setMaxConnections(int maxConnections) {
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("maxConnections must be >= 0 (0 = no limit), was " + maxConnections);
+    }
+    this.maxConnections = maxConnections;
+    return this;
+  }
+
+  public int getIdleTimeoutSeconds() {
+    return idleTimeoutSeconds;
+  }
+
+  /** A connection that completes no frame for this many seconds is closed (0 = never). */
+  public ServerOptions setIdleTimeoutSeconds(int idleTimeoutSeconds) {
+    if (idleTimeoutSeconds < 0) {
+      throw new IllegalArgumentException("idleTimeoutSeconds must be >= 0 (0 = none), was " + idleTimeoutSeconds);
+    }
+    this.idleTimeoutSeconds = idleTimeoutSeconds;
+    return this;
+  }
+
+  public int getMaxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  /** Reply bytes queued for one connection (1 or more) before reading from it pauses. */
+  public ServerOptions setMaxQueuedBytes(int maxQueuedBytes) {
+    if (maxQueuedBytes < 1) {
+      throw new IllegalArgumentException("maxQueuedBytes must be >= 1, was " + maxQueuedBytes);
+    }
+    this.maxQueuedBytes = maxQueuedBytes;
+    return this;
+  }
+
+  /** Parses a list such as {@code 1000,1001}. */
+  public static Set<Integer> parseUids(String text) {
+    Set<Integer> uids = new LinkedHashSet<>();
+    for (String part : text.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      try {
+        uids.add(Integer.parseInt(part.trim()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("uid must be a number, was '" + part.trim() + "'");
+      }
+    }
+    return uids;
   }
 
   /** Parses an octal mode such as {@code 600} or {@code 0660}. */

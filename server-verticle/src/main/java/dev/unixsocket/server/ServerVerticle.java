@@ -27,6 +27,7 @@ public class ServerVerticle extends VerticleBase {
   private SocketFile socketFile;
   private String listenersId;
   private String transportName;
+  private final ServerStats stats = new ServerStats();
 
   /** Takes its options from the deployment's JSON config. */
   public ServerVerticle() {
@@ -51,7 +52,7 @@ public class ServerVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl))
         .compose(file -> {
           socketFile = file;
-          return vertx.deployVerticle(() -> new ListenerVerticle(options, file.bindPath(), file.path().toString()),
+          return vertx.deployVerticle(() -> new ListenerVerticle(options, file.bindPath(), file.path().toString(), stats),
               new DeploymentOptions().setInstances(options.getInstances()));
         })
         .compose(id -> {
@@ -61,8 +62,9 @@ public class ServerVerticle extends VerticleBase {
             return null;
           });
         })
-        .onSuccess(v -> log.info("listening on {} (transport {}, framing {}, mode {}, instances {})", path(), transportName,
-            options.getFraming().label(), Integer.toOctalString(options.getSocketMode()), options.getInstances()))
+        .onSuccess(v -> log.info("listening on {} (transport {}, framing {}, handler {}, mode {}, instances {})", path(),
+            transportName, options.getFraming().label(), options.getHandler().label(),
+            Integer.toOctalString(options.getSocketMode()), options.getInstances()))
         .<Void>recover(this::abandonStart);
   }
 
@@ -120,6 +122,11 @@ public class ServerVerticle extends VerticleBase {
   /** The transport the server runs on: epoll, io_uring or nio. */
   public String transportName() {
     return transportName;
+  }
+
+  /** Connection counters: open, accepted, refused, closed for a reason. */
+  public ServerStats stats() {
+    return stats;
   }
 
   /** A copy of the options in force. */

@@ -79,6 +79,15 @@ final class BlockingClient implements AutoCloseable {
     return b.flip();
   }
 
+  void configureNonBlocking() throws IOException {
+    channel.configureBlocking(false);
+  }
+
+  /** With a non-blocking channel: writes what the kernel takes now, returns how much. */
+  int tryWrite(byte[] bytes) throws IOException {
+    return channel.write(ByteBuffer.wrap(bytes));
+  }
+
   @Override
   public void close() throws IOException {
     channel.close();

@@ -4,6 +4,7 @@ import dev.unixsocket.wire.Framing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -317,6 +318,168 @@ abstract class ServerContractTest {
       for (BlockingClient c : clients) {
         c.close();
       }
+    }
+  }
+
+  private static int myUid() throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+  }
+
+  @Test
+  void eventBusHandlerRepliesLeaveInFrameOrderWhenHandlersAnswerOutOfOrder() throws Exception {
+    // Frame i is answered after (20 - i) ms: the later frames are answered first.
+    vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS, msg -> {
+      int i = Integer.parseInt(msg.body().toString().substring(1));
+      vertx.setTimer(1 + (20 - i), t -> msg.reply("r" + i));
+    });
+    start(options().setHandler(FrameHandler.EVENTBUS));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      for (int i = 0; i < 20; i++) {
+        c.writeFrame("m" + i);
+      }
+      for (int i = 0; i < 20; i++) {
+        assertThat(c.readFrame()).isEqualTo("r" + i);
+      }
+    }
+  }
+
+  @Test
+  void eventBusRequestCarriesConnectionAndPeerHeaders() throws Exception {
+    java.util.concurrent.CompletableFuture<io.vertx.core.MultiMap> headers = new java.util.concurrent.CompletableFuture<>();
+    vertx.eventBus().<Buffer>consumer("app.in", msg -> {
+      headers.complete(msg.headers());
+      msg.reply(new io.vertx.core.json.JsonObject().put("got", msg.body().toString()));
+    });
+    start(options().setHandler(FrameHandler.EVENTBUS).setInboundAddress("app.in"));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("hi");
+      assertThat(c.readFrame()).isEqualTo("{\"got\":\"hi\"}");
+    }
+    io.vertx.core.MultiMap h = headers.get(10, TimeUnit.SECONDS);
+    assertThat(h.get(EventBusForwarder.HEADER_CONNECTION)).matches("\\d+");
+    assertThat(h.get(EventBusForwarder.HEADER_PATH)).isEqualTo(path.toString());
+    assertThat(h.get(EventBusForwarder.HEADER_PEER_UID)).isEqualTo(Integer.toString(myUid()));
+    if (transport() == Transport.EPOLL) {
+      assertThat(h.get(EventBusForwarder.HEADER_PEER_PID)).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+    }
+  }
+
+  @Test
+  void failingOrSlowHandlerIsAnsweredWithAnErrorFrameInItsPlace() throws Exception {
+    vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS, msg -> {
+      String body = msg.body().toString();
+      if (body.equals("fail")) {
+        msg.fail(42, "bad input");
+      } else if (!body.equals("slow")) {
+        msg.reply("ok:" + body);
+      } // "slow" is never answered
+    });
+    start(options().setHandler(FrameHandler.EVENTBUS).setRequestTimeoutMs(300));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("a");
+      c.writeFrame("fail");
+      c.writeFrame("slow");
+      c.writeFrame("b");
+      assertThat(c.readFrame()).isEqualTo("ok:a");
+      assertThat(c.readFrame()).isEqualTo("error:failed: 42 bad input");
+      assertThat(c.readFrame()).startsWith("error:timeout: no reply from uds.server.inbound within 300 ms");
+      assertThat(c.readFrame()).isEqualTo("ok:b");
+    }
+  }
+
+  @Test
+  void eventBusHandlerWithNoConsumerAnswersWithAnErrorFrame() throws Exception {
+    String id = start(options().setHandler(FrameHandler.EVENTBUS).setInboundAddress("nobody.home"));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("x");
+      assertThat(c.readFrame()).isEqualTo("error:no handler: nothing consumes nobody.home");
+    }
+  }
+
+  @Test
+  void peerWhoseUidIsNotAllowedIsClosedBeforeAnyFrameIsRead() throws Exception {
+    String id = start(options().setAllowUids(java.util.Set.of(myUid() + 12345)));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("let me in");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void peerWhoseUidIsAllowedIsServed() throws Exception {
+    start(options().setAllowUids(java.util.Set.of(myUid() + 4242, myUid())));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("allowed");
+      assertThat(c.readFrame()).isEqualTo("echo:allowed");
+    }
+  }
+
+  @Test
+  void connectionsOverMaxConnectionsAreClosedAndCounted() throws Exception {
+    ServerVerticle server = new ServerVerticle(options().setMaxConnections(2));
+    await(vertx.deployVerticle(server));
+    try (BlockingClient a = BlockingClient.connect(path); BlockingClient b = BlockingClient.connect(path)) {
+      a.writeFrame("a");
+      b.writeFrame("b");
+      assertThat(a.readFrame()).isEqualTo("echo:a");
+      assertThat(b.readFrame()).isEqualTo("echo:b");
+      try (BlockingClient third = BlockingClient.connect(path)) {
+        assertThat(third.closedByPeer()).isTrue();
+      }
+      assertThat(server.stats().refusedLimit()).isEqualTo(1);
+    }
+    // Once those two are closed, a new connection is served again.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> server.stats().open() == 0);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("again");
+      assertThat(c.readFrame()).isEqualTo("echo:again");
+    }
+  }
+
+  @Test
+  void peerStalledInTheMiddleOfAHeaderIsClosedByTheIdleTimeout() throws Exception {
+    ServerVerticle server = new ServerVerticle(options().setIdleTimeoutSeconds(1));
+    await(vertx.deployVerticle(server));
+    try (BlockingClient stalled = BlockingClient.connect(path); BlockingClient busy = BlockingClient.connect(path)) {
+      stalled.writeRaw(new byte[] {0, 0});
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+      // The busy peer keeps completing frames past the timeout, and is kept.
+      while (System.nanoTime() < until) {
+        busy.writeFrame("tick");
+        assertThat(busy.readFrame()).isEqualTo("echo:tick");
+      }
+      assertThat(stalled.closedByPeer()).isTrue();
+      busy.writeFrame("still open");
+      assertThat(busy.readFrame()).isEqualTo("echo:still open");
+      assertThat(server.stats().closedIdle()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void peerThatNeverReadsIsPausedWhileOthersAreServed() throws Exception {
+    ServerVerticle server = new ServerVerticle(options().setMaxQueuedBytes(64 * 1024));
+    await(vertx.deployVerticle(server));
+    byte[] frame = ByteBuffer.allocate(4 + 1000).putInt(1000).array();
+    try (BlockingClient hog = BlockingClient.connect(path); BlockingClient other = BlockingClient.connect(path)) {
+      hog.configureNonBlocking();
+      // Write until the kernel refuses more: the server stopped reading from us since we never read.
+      long written = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      int refusals = 0;
+      while (refusals < 50 && System.nanoTime() < deadline) {
+        int n = hog.tryWrite(frame);
+        written += n;
+        refusals = n == 0 ? refusals + 1 : 0;
+        if (n == 0) {
+          Thread.onSpinWait();
+          Thread.sleep(10); // give the server time to drain if it still reads: it must not
+        }
+      }
+      assertThat(refusals).as("writes to a peer that never reads must stall").isEqualTo(50);
+      // Bounded: the server holds at most its queue cap plus socket buffers, far less than sent.
+      assertThat(written).isLessThan(64L * 1024 * 1024);
+      other.writeFrame("unaffected");
+      assertThat(other.readFrame()).isEqualTo("echo:unaffected");
     }
   }
 }

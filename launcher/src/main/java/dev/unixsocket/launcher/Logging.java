@@ -1,0 +1,21 @@
+package dev.unixsocket.launcher;
+
+import ch.qos.logback.classic.Level;
+import org.slf4j.LoggerFactory;
+
+/** Adjustments to logging that depend on how the jar is used. */
+final class Logging {
+
+  private Logging() {
+  }
+
+  /**
+   * Under our commands the Vert.x launcher's own lines ("Succeeded in deploying verticle", a
+   * failure's stack trace) would repeat what we print as one line, so they are silenced.
+   */
+  static void quietVertxLauncher() {
+    if (!"DEBUG".equalsIgnoreCase(System.getenv("UDS_LOG_LEVEL"))) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.vertx.launcher.application")).setLevel(Level.OFF);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.unixsocket.launcher;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
+import io.vertx.launcher.application.HookContext;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs one verticle in this process through Vert.x's {@link VertxApplication}, on a transport
+ * we choose (it would run on NIO otherwise), and stops it gracefully on SIGINT or SIGTERM.
+ */
+final class VerticleRun implements VertxApplicationHooks {
+
+  private static final Logger log = LoggerFactory.getLogger(VerticleRun.class);
+  /** Upper bound for a graceful stop; past it the process exits anyway, with status 1. */
+  private static final long STOP_LIMIT_SECONDS = 30;
+
+  private final Transport transport;
+  private final Consumer<HookContext> onDeployed;
+  /** User verticles (e.g. an event-bus handler) deployed before the main one, so no frame finds nobody. */
+  private final List<String> deployFirst;
+  private volatile Vertx vertx;
+  private volatile Throwable failure;
+
+  private VerticleRun(Transport transport, List<String> deployFirst, Consumer<HookContext> onDeployed) {
+    this.transport = transport;
+    this.deployFirst = List.copyOf(deployFirst);
+    this.onDeployed = onDeployed;
+  }
+
+  /**
+   * Deploys the verticle and returns once it is deployed.
+   *
+   * @throws IllegalStateException with the deployment's one-line failure
+   */
+  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, List<String> deployFirst,
+      Consumer<HookContext> onDeployed) {
+    Logging.quietVertxLauncher();
+    VerticleRun run = new VerticleRun(transport, deployFirst, onDeployed);
+    int code = new Application(new String[] {verticleClass, "-conf", config.encode()}, run).launch();
+    if (code != 0) {
+      Vertx v = run.vertx;
+      if (v != null) {
+        try {
+          v.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.debug("close after failed start: {}", e.toString());
+        }
+      }
+      Throwable t = run.failure;
+      throw new IllegalStateException(t == null ? "could not start (exit code " + code + ")" : Failures.describe(t));
+    }
+    return run;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** Blocks until SIGINT or SIGTERM has stopped Vert.x (undeploying the verticle); returns the exit status. */
+  int awaitSignalAndStop() {
+    CountDownLatch stopped = new CountDownLatch(1);
+    SignalHandler stop = signal -> {
+      log.info("received SIG{}; stopping", signal.getName());
+      vertx.close().onComplete(ar -> {
+        if (ar.failed()) {
+          log.warn("stop failed: {}", ar.cause().toString());
+        }
+        stopped.countDown();
+      });
+    };
+    Signal.handle(new Signal("INT"), stop);
+    Signal.handle(new Signal("TERM"), stop);
+    try {
+      stopped.await();
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+  }
+
+  /** Stops Vert.x from this process (the client console ends this way). */
+  boolean stop() {
+    try {
+      vertx.close().await(STOP_LIMIT_SECONDS, TimeUnit.SECONDS);
+      return true;
+    } catch (Exception e) {
+      log.warn("stop did not complete: {}", Failures.describe(e));
+      return false;
+    }
+  }
+
+  @Override
+  public VertxBuilder createVertxBuilder(VertxOptions options) {
+    return Vertx.builder().with(options).withTransport(transport);
+  }
+
+  @Override
+  public void afterVertxStarted(HookContext context) {
+    vertx = context.vertx();
+  }
+
+  @Override
+  public void afterFailureToStartVertx(HookContext context, Throwable t) {
+    failure = t;
+  }
+
+  @Override
+  public void beforeDeployingVerticle(HookContext context) {
+    for (String name : deployFirst) {
+      try {
+        context.vertx().deployVerticle(name).await(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        IllegalStateException failed = new IllegalStateException("cannot deploy " + name + ": " + Failures.describe(e));
+        failure = failed;
+        throw failed;
+      }
+    }
+  }
+
+  @Override
+  public void afterVerticleDeployed(HookContext context) {
+    onDeployed.accept(context);
+  }
+
+  @Override
+  public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
+    if (failure == null) {
+      failure = t == null ? new IllegalStateException("timed out while deploying") : t;
+    }
+  }
+
+  /** The launcher without its usage dump and System.exit on failure: we report failures ourselves. */
+  private static final class Application extends VertxApplication {
+    Application(String[] args, VertxApplicationHooks hooks) {
+      super(args, hooks, false, false);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.unixsocket.server;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The event-bus handler: each frame becomes a request to the inbound address, with headers
+ * naming the connection and its peer; the reply body becomes the answering frame.
+ *
+ * <p>A request that fails (the consumer calls {@code fail}, no consumer is registered, or it
+ * does not answer within the request timeout) is answered with an error frame,
+ * {@code errorPrefix + reason}, in its place in the order: the peer always gets exactly one
+ * frame per frame, and a broken handler never stalls the replies behind it.
+ */
+final class EventBusForwarder {
+
+  /** Header: the connection's number, unique within this server process. */
+  public static final String HEADER_CONNECTION = "uds.connection";
+  /** Header: the socket path the frame came in on. */
+  public static final String HEADER_PATH = "uds.path";
+  /** Header: the peer's uid, where the transport tells it. */
+  public static final String HEADER_PEER_UID = "uds.peer.uid";
+  /** Header: the peer's pid, where the transport tells it (epoll). */
+  public static final String HEADER_PEER_PID = "uds.peer.pid";
+
+  private static final Logger log = LoggerFactory.getLogger(EventBusForwarder.class);
+
+  private final EventBus eventBus;
+  private final ListenerVerticle listener;
+  private final String address;
+  private final Buffer errorPrefix;
+
+  EventBusForwarder(EventBus eventBus, ListenerVerticle listener) {
+    this.eventBus = eventBus;
+    this.listener = listener;
+    this.address = listener.options().getInboundAddress();
+    this.errorPrefix = Buffer.buffer(listener.options().getErrorPrefix());
+  }
+
+  void forward(Buffer frame, ServerConnection connection, OrderedReplies.Slot slot) {
+    DeliveryOptions delivery = new DeliveryOptions()
+        .setSendTimeout(listener.options().getRequestTimeoutMs())
+        .addHeader(HEADER_CONNECTION, Long.toString(connection.id()))
+        .addHeader(HEADER_PATH, listener.path());
+    Peer peer = connection.peer();
+    if (peer.known()) {
+      delivery.addHeader(HEADER_PEER_UID, Integer.toString(peer.uid()));
+      if (peer.pid() >= 0) {
+        delivery.addHeader(HEADER_PEER_PID, Integer.toString(peer.pid()));
+      }
+    }
+    eventBus.<Object>request(address, frame, delivery).onComplete(ar -> {
+      Buffer reply;
+      if (ar.succeeded()) {
+        reply = encode(ar.result());
+      } else {
+        listener.stats().handlerFailures.increment();
+        reply = encodeFailure(ar.cause(), connection);
+      }
+      connection.replies().complete(slot, reply);
+    });
+  }
+
+  private Buffer encode(Message<Object> message) {
+    Buffer body = toBuffer(message.body());
+    Buffer out = Buffer.buffer(body.length() + listener.framing().overhead());
+    try {
+      listener.framing().encode(body, out);
+    } catch (IllegalArgumentException e) {
+      // A reply that line framing cannot carry: say so in its place rather than break the stream.
+      listener.stats().handlerFailures.increment();
+      return errorFrame("reply cannot be framed: " + e.getMessage());
+    }
+    return out;
+  }
+
+  private Buffer encodeFailure(Throwable cause, ServerConnection connection) {
+    String reason;
+    if (cause instanceof ReplyException) {
+      ReplyException re = (ReplyException) cause;
+      switch (re.failureType()) {
+        case TIMEOUT:
+          reason = "timeout: no reply from " + address + " within " + listener.options().getRequestTimeoutMs() + " ms";
+          break;
+        case NO_HANDLERS:
+          reason = "no handler: nothing consumes " + address;
+          break;
+        default:
+          reason = "failed: " + re.failureCode() + " " + re.getMessage();
+      }
+    } else {
+      reason = "failed: " + cause;
+    }
+    log.debug("{}: answering with an error frame: {}", connection.name(), reason);
+    return errorFrame(reason);
+  }
+
+  private Buffer errorFrame(String reason) {
+    // Line framing cannot carry a newline: keep the reason on one line.
+    Buffer text = Buffer.buffer(reason.replace('\n', ' '));
+    Buffer out = Buffer.buffer(errorPrefix.length() + text.length() + listener.framing().overhead());
+    listener.framing().encode(errorPrefix, text, out);
+    return out;
+  }
+
+  private static Buffer toBuffer(Object body) {
+    if (body == null) {
+      return Buffer.buffer();
+    }
+    if (body instanceof Buffer) {
+      return (Buffer) body;
+    }
+    if (body instanceof String) {
+      return Buffer.buffer((String) body);
+    }
+    if (body instanceof byte[]) {
+      return Buffer.buffer((byte[]) body);
+    }
+    if (body instanceof JsonObject) {
+      return ((JsonObject) body).toBuffer();
+    }
+    if (body instanceof JsonArray) {
+      return ((JsonArray) body).toBuffer();
+    }
+    return Buffer.buffer(String.valueOf(body).getBytes(StandardCharsets.UTF_8));
+  }
+}
