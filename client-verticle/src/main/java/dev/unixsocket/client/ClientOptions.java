@@ -1,5 +1,6 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.json.JsonObject;
 
@@ -15,8 +16,8 @@ import java.util.Objects;
  */
 public class ClientOptions {
 
-  /** Socket path used when none is given: the server's default. */
-  public static final String DEFAULT_PATH = "/tmp/unixsocket.sock";
+  /** Socket path used when none is given, the server's default: $XDG_RUNTIME_DIR/unixsocket.sock, else /tmp/unixsocket.sock. */
+  public static final String DEFAULT_PATH = DefaultPath.get();
   /** Frames are length-prefixed unless told otherwise. */
   public static final Framing DEFAULT_FRAMING = Framing.LENGTH;
   /** Largest payload sent or accepted: 10 MiB. */

@@ -1,5 +1,6 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ class ClientOptionsTest {
   @Test
   void defaultsFollowTheSpec() {
     ClientOptions o = new ClientOptions();
-    assertThat(o.getPath()).isEqualTo("/tmp/unixsocket.sock");
+    assertThat(o.getPath()).isEqualTo(DefaultPath.get()).isEqualTo(dev.unixsocket.server.ServerOptions.DEFAULT_PATH);
     assertThat(o.getFraming()).isEqualTo(Framing.LENGTH);
     assertThat(o.getMaxFrame()).isEqualTo(10 * 1024 * 1024);
     assertThat(o.getSendAddress()).isEqualTo("uds.client.send");
