@@ -1,0 +1,383 @@
+package dev.unixsocket.client;
+
+import dev.unixsocket.wire.DefaultPath;
+import dev.unixsocket.wire.Framing;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Configuration of a {@link ClientVerticle}. Setters check their input at once and throw
+ * {@link IllegalArgumentException} stating the rule; {@link #toJson()} and
+ * {@link #ClientOptions(JsonObject)} round-trip, so the options can travel as verticle config.
+ * Rules that tie two options together (maximum delay at least the initial one, hello no longer
+ * than max-frame, distinct addresses) are checked when the verticle starts.
+ */
+public class ClientOptions {
+
+  /** Socket path used when none is given, the server's default: $XDG_RUNTIME_DIR/unixsocket.sock, else /tmp/unixsocket.sock. */
+  public static final String DEFAULT_PATH = DefaultPath.get();
+  /** Frames are length-prefixed unless told otherwise. */
+  public static final Framing DEFAULT_FRAMING = Framing.LENGTH;
+  /** Largest payload sent or accepted: 10 MiB. */
+  public static final int DEFAULT_MAX_FRAME = Framing.DEFAULT_MAX_FRAME;
+  /** Event-bus address the client consumes messages to send from. */
+  public static final String DEFAULT_SEND_ADDRESS = "uds.client.send";
+  /** Event-bus address where server frames that answer no request are published. */
+  public static final String DEFAULT_INBOUND_ADDRESS = "uds.client.inbound";
+  /** Event-bus address where the status JSON is published on every state change. */
+  public static final String DEFAULT_STATUS_ADDRESS = "uds.client.status";
+  /** Delay before the first reconnect attempt, in milliseconds. */
+  public static final long DEFAULT_RECONNECT_INITIAL_DELAY_MS = 100;
+  /** Factor applied to the delay after each failed attempt. */
+  public static final double DEFAULT_RECONNECT_MULTIPLIER = 2.0;
+  /** Upper bound of the delay between attempts, in milliseconds. */
+  public static final long DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
+  /** Fraction of each delay that may randomly be taken off, so that clients do not reconnect in step. */
+  public static final double DEFAULT_RECONNECT_JITTER = 0.2;
+  /** Reconnect attempts per outage; {@value} means forever. */
+  public static final int DEFAULT_RECONNECT_ATTEMPTS = -1;
+  /** Messages that may wait to be written (while disconnected, or behind a slow socket). */
+  public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
+  /** No hello message unless one is given. */
+  public static final String DEFAULT_HELLO = null;
+  /** Unanswered messages fail when the connection drops (at most once). */
+  public static final InFlightOnLoss DEFAULT_IN_FLIGHT_ON_LOSS = InFlightOnLoss.FAIL;
+  /** Most bytes handed to the socket in one write (one frame larger than this goes alone). */
+  public static final int DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
+  /** The kernel's limit for a socket path: sun_path holds 108 bytes including the final NUL. */
+  public static final int MAX_PATH_BYTES = 107;
+
+  private String path = DEFAULT_PATH;
+  private Framing framing = DEFAULT_FRAMING;
+  private int maxFrame = DEFAULT_MAX_FRAME;
+  private String sendAddress = DEFAULT_SEND_ADDRESS;
+  private String inboundAddress = DEFAULT_INBOUND_ADDRESS;
+  private String statusAddress = DEFAULT_STATUS_ADDRESS;
+  private long reconnectInitialDelayMs = DEFAULT_RECONNECT_INITIAL_DELAY_MS;
+  private double reconnectMultiplier = DEFAULT_RECONNECT_MULTIPLIER;
+  private long reconnectMaxDelayMs = DEFAULT_RECONNECT_MAX_DELAY_MS;
+  private double reconnectJitter = DEFAULT_RECONNECT_JITTER;
+  private int reconnectAttempts = DEFAULT_RECONNECT_ATTEMPTS;
+  private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+  private String hello = DEFAULT_HELLO;
+  private InFlightOnLoss inFlightOnLoss = DEFAULT_IN_FLIGHT_ON_LOSS;
+  private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
+
+  public ClientOptions() {
+  }
+
+  public ClientOptions(ClientOptions other) {
+    this.path = other.path;
+    this.framing = other.framing;
+    this.maxFrame = other.maxFrame;
+    this.sendAddress = other.sendAddress;
+    this.inboundAddress = other.inboundAddress;
+    this.statusAddress = other.statusAddress;
+    this.reconnectInitialDelayMs = other.reconnectInitialDelayMs;
+    this.reconnectMultiplier = other.reconnectMultiplier;
+    this.reconnectMaxDelayMs = other.reconnectMaxDelayMs;
+    this.reconnectJitter = other.reconnectJitter;
+    this.reconnectAttempts = other.reconnectAttempts;
+    this.queueCapacity = other.queueCapacity;
+    this.hello = other.hello;
+    this.inFlightOnLoss = other.inFlightOnLoss;
+    this.maxBatchBytes = other.maxBatchBytes;
+  }
+
+  /**
+   * Reads the fields present in {@code json}; absent ones keep their defaults, unknown ones are
+   * ignored (as Vert.x's own options do).
+   *
+   * @throws IllegalArgumentException naming the field when a value has the wrong type or breaks a rule
+   */
+  public ClientOptions(JsonObject json) {
+    this();
+    if (json == null) {
+      return;
+    }
+    if (json.containsKey("path")) {
+      setPath(string(json, "path"));
+    }
+    if (json.containsKey("framing")) {
+      setFraming(Framing.of(string(json, "framing")));
+    }
+    if (json.containsKey("maxFrame")) {
+      setMaxFrame(integer(json, "maxFrame"));
+    }
+    if (json.containsKey("sendAddress")) {
+      setSendAddress(string(json, "sendAddress"));
+    }
+    if (json.containsKey("inboundAddress")) {
+      setInboundAddress(string(json, "inboundAddress"));
+    }
+    if (json.containsKey("statusAddress")) {
+      setStatusAddress(string(json, "statusAddress"));
+    }
+    if (json.containsKey("reconnectInitialDelayMs")) {
+      setReconnectInitialDelayMs(number(json, "reconnectInitialDelayMs").longValue());
+    }
+    if (json.containsKey("reconnectMultiplier")) {
+      setReconnectMultiplier(number(json, "reconnectMultiplier").doubleValue());
+    }
+    if (json.containsKey("reconnectMaxDelayMs")) {
+      setReconnectMaxDelayMs(number(json, "reconnectMaxDelayMs").longValue());
+    }
+    if (json.containsKey("reconnectJitter")) {
+      setReconnectJitter(number(json, "reconnectJitter").doubleValue());
+    }
+    if (json.containsKey("reconnectAttempts")) {
+      setReconnectAttempts(integer(json, "reconnectAttempts"));
+    }
+    if (json.containsKey("queueCapacity")) {
+      setQueueCapacity(integer(json, "queueCapacity"));
+    }
+    if (json.containsKey("hello")) {
+      setHello(json.getValue("hello") == null ? null : string(json, "hello"));
+    }
+    if (json.containsKey("inFlightOnLoss")) {
+      setInFlightOnLoss(InFlightOnLoss.of(string(json, "inFlightOnLoss")));
+    }
+    if (json.containsKey("maxBatchBytes")) {
+      setMaxBatchBytes(integer(json, "maxBatchBytes"));
+    }
+  }
+
+  private static String string(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof String)) {
+      throw new IllegalArgumentException("client option " + key + " must be a string, was " + v);
+    }
+    return (String) v;
+  }
+
+  private static Number number(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof Number)) {
+      throw new IllegalArgumentException("client option " + key + " must be a number, was " + v);
+    }
+    return (Number) v;
+  }
+
+  private static int integer(JsonObject json, String key) {
+    Number n = number(json, key);
+    if (n.doubleValue() != n.longValue() || n.longValue() != n.intValue()) {
+      throw new IllegalArgumentException("client option " + key + " must be a whole number in int range, was " + n);
+    }
+    return n.intValue();
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("path", path)
+        .put("framing", framing.label())
+        .put("maxFrame", maxFrame)
+        .put("sendAddress", sendAddress)
+        .put("inboundAddress", inboundAddress)
+        .put("statusAddress", statusAddress)
+        .put("reconnectInitialDelayMs", reconnectInitialDelayMs)
+        .put("reconnectMultiplier", reconnectMultiplier)
+        .put("reconnectMaxDelayMs", reconnectMaxDelayMs)
+        .put("reconnectJitter", reconnectJitter)
+        .put("reconnectAttempts", reconnectAttempts)
+        .put("queueCapacity", queueCapacity)
+        .put("hello", hello)
+        .put("inFlightOnLoss", inFlightOnLoss.label())
+        .put("maxBatchBytes", maxBatchBytes);
+  }
+
+  public String getPath() {
+    return path;
+  }
+
+  /** The server's socket path: absolute or relative, at most 107 bytes. */
+  public ClientOptions setPath(String path) {
+    if (path == null || path.isEmpty()) {
+      throw new IllegalArgumentException("path must not be empty");
+    }
+    int bytes = path.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_PATH_BYTES) {
+      throw new IllegalArgumentException("socket path is " + bytes + " bytes, over the kernel's limit of "
+          + MAX_PATH_BYTES + ": " + path + "; use a shorter path such as /tmp/app.sock");
+    }
+    this.path = path;
+    return this;
+  }
+
+  public Framing getFraming() {
+    return framing;
+  }
+
+  /** Must match the server's framing. */
+  public ClientOptions setFraming(Framing framing) {
+    this.framing = Objects.requireNonNull(framing, "framing must not be null");
+    return this;
+  }
+
+  public int getMaxFrame() {
+    return maxFrame;
+  }
+
+  /** Largest payload, in bytes, sent (larger ones fail at once) or accepted from the server (larger ones drop the connection). */
+  public ClientOptions setMaxFrame(int maxFrame) {
+    if (maxFrame < 1) {
+      throw new IllegalArgumentException("maxFrame must be >= 1 byte, was " + maxFrame);
+    }
+    this.maxFrame = maxFrame;
+    return this;
+  }
+
+  public String getSendAddress() {
+    return sendAddress;
+  }
+
+  public ClientOptions setSendAddress(String sendAddress) {
+    this.sendAddress = address("sendAddress", sendAddress);
+    return this;
+  }
+
+  public String getInboundAddress() {
+    return inboundAddress;
+  }
+
+  public ClientOptions setInboundAddress(String inboundAddress) {
+    this.inboundAddress = address("inboundAddress", inboundAddress);
+    return this;
+  }
+
+  public String getStatusAddress() {
+    return statusAddress;
+  }
+
+  public ClientOptions setStatusAddress(String statusAddress) {
+    this.statusAddress = address("statusAddress", statusAddress);
+    return this;
+  }
+
+  private static String address(String name, String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be empty");
+    }
+    return value;
+  }
+
+  public long getReconnectInitialDelayMs() {
+    return reconnectInitialDelayMs;
+  }
+
+  /** Delay before the first reconnect attempt of an outage; at least 1 ms (a Vert.x timer's minimum). */
+  public ClientOptions setReconnectInitialDelayMs(long reconnectInitialDelayMs) {
+    if (reconnectInitialDelayMs < 1) {
+      throw new IllegalArgumentException("reconnectInitialDelayMs must be >= 1, was " + reconnectInitialDelayMs);
+    }
+    this.reconnectInitialDelayMs = reconnectInitialDelayMs;
+    return this;
+  }
+
+  public double getReconnectMultiplier() {
+    return reconnectMultiplier;
+  }
+
+  /** Growth of the delay per failed attempt; 1.0 keeps it constant. */
+  public ClientOptions setReconnectMultiplier(double reconnectMultiplier) {
+    if (!(reconnectMultiplier >= 1.0) || Double.isInfinite(reconnectMultiplier)) {
+      throw new IllegalArgumentException("reconnectMultiplier must be a finite number >= 1.0, was " + reconnectMultiplier);
+    }
+    this.reconnectMultiplier = reconnectMultiplier;
+    return this;
+  }
+
+  public long getReconnectMaxDelayMs() {
+    return reconnectMaxDelayMs;
+  }
+
+  /** Cap of the delay between attempts; must be at least the initial delay (checked at start). */
+  public ClientOptions setReconnectMaxDelayMs(long reconnectMaxDelayMs) {
+    if (reconnectMaxDelayMs < 1) {
+      throw new IllegalArgumentException("reconnectMaxDelayMs must be >= 1, was " + reconnectMaxDelayMs);
+    }
+    this.reconnectMaxDelayMs = reconnectMaxDelayMs;
+    return this;
+  }
+
+  public double getReconnectJitter() {
+    return reconnectJitter;
+  }
+
+  /** Up to this fraction of each delay is taken off at random: 0 (none) to 1. */
+  public ClientOptions setReconnectJitter(double reconnectJitter) {
+    if (!(reconnectJitter >= 0.0 && reconnectJitter <= 1.0)) {
+      throw new IllegalArgumentException("reconnectJitter must be between 0.0 and 1.0, was " + reconnectJitter);
+    }
+    this.reconnectJitter = reconnectJitter;
+    return this;
+  }
+
+  public int getReconnectAttempts() {
+    return reconnectAttempts;
+  }
+
+  /**
+   * Reconnect attempts per outage before giving up with {@link ClientFailure#ATTEMPTS_EXHAUSTED};
+   * -1 retries forever, 0 never reconnects. An outage ends when a connection proves itself
+   * (see {@link ClientVerticle}).
+   */
+  public ClientOptions setReconnectAttempts(int reconnectAttempts) {
+    if (reconnectAttempts < -1) {
+      throw new IllegalArgumentException("reconnectAttempts must be >= 0, or -1 for forever, was " + reconnectAttempts);
+    }
+    this.reconnectAttempts = reconnectAttempts;
+    return this;
+  }
+
+  public int getQueueCapacity() {
+    return queueCapacity;
+  }
+
+  /** Messages that may wait to be written; the next one fails with {@link ClientFailure#QUEUE_FULL}. */
+  public ClientOptions setQueueCapacity(int queueCapacity) {
+    if (queueCapacity < 1) {
+      throw new IllegalArgumentException("queueCapacity must be >= 1, was " + queueCapacity);
+    }
+    this.queueCapacity = queueCapacity;
+    return this;
+  }
+
+  public String getHello() {
+    return hello;
+  }
+
+  /** A message sent first on every (re)connect, its reply published on the inbound address; {@code null} for none. */
+  public ClientOptions setHello(String hello) {
+    this.hello = hello;
+    return this;
+  }
+
+  public InFlightOnLoss getInFlightOnLoss() {
+    return inFlightOnLoss;
+  }
+
+  public ClientOptions setInFlightOnLoss(InFlightOnLoss inFlightOnLoss) {
+    this.inFlightOnLoss = Objects.requireNonNull(inFlightOnLoss, "inFlightOnLoss must not be null");
+    return this;
+  }
+
+  public int getMaxBatchBytes() {
+    return maxBatchBytes;
+  }
+
+  /** Most bytes per socket write when several queued messages go out together. */
+  public ClientOptions setMaxBatchBytes(int maxBatchBytes) {
+    if (maxBatchBytes < 1) {
+      throw new IllegalArgumentException("maxBatchBytes must be >= 1, was " + maxBatchBytes);
+    }
+    this.maxBatchBytes = maxBatchBytes;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "ClientOptions" + toJson().encode();
+  }
+}

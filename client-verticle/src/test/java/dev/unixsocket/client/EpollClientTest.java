@@ -1,0 +1,10 @@
+package dev.unixsocket.client;
+
+import io.vertx.core.transport.Transport;
+
+class EpollClientTest extends ClientContractTest {
+  @Override
+  Transport transport() {
+    return Transport.EPOLL;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.unixsocket.client;
+
+import dev.unixsocket.wire.FrameDecoder;
+import dev.unixsocket.wire.Framing;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Test-only servers that misbehave on purpose, built on Vert.x {@link NetServer}s listening on
+ * domain sockets. Where the real {@code ServerVerticle} will do, tests use it instead.
+ */
+final class FaultyServers {
+
+  private FaultyServers() {
+  }
+
+  /** A server that reads and never answers: everything the client writes stays in flight. */
+  static Future<NetServer> silent(Vertx vertx, Path path) {
+    return vertx.createNetServer()
+        .connectHandler(socket -> socket.handler(chunk -> { }))
+        .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /**
+   * A proxy in front of {@code target} that closes the first {@code dropFirst} connections as soon
+   * as it accepts them, then forwards bytes both ways (as vertx-rabbitmq-client's reconnect tests do).
+   */
+  static final class DroppingProxy {
+    final AtomicInteger accepted = new AtomicInteger();
+    private final int dropFirst;
+    private final Path target;
+    private NetClient client;
+
+    private DroppingProxy(int dropFirst, Path target) {
+      this.dropFirst = dropFirst;
+      this.target = target;
+    }
+
+    static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
+      DroppingProxy proxy = new DroppingProxy(dropFirst, target);
+      proxy.client = vertx.createNetClient();
+      return vertx.createNetServer()
+          .connectHandler(proxy::accept)
+          .listen(SocketAddress.domainSocketAddress(listen.toString()))
+          .map(server -> proxy);
+    }
+
+    private void accept(NetSocket in) {
+      if (accepted.incrementAndGet() <= dropFirst) {
+        in.close();
+        return;
+      }
+      in.pause();
+      client.connect(SocketAddress.domainSocketAddress(target.toString())).onComplete(ar -> {
+        if (ar.failed()) {
+          in.close();
+          return;
+        }
+        NetSocket out = ar.result();
+        in.pipeTo(out);
+        out.pipeTo(in);
+      });
+    }
+  }
+
+  /**
+   * An echo server (prefix {@code echo:}, length framing) whose first connection breaks in the
+   * middle of a reply: it answers the first frame with a header announcing 100 bytes, sends 3 of
+   * them, and closes. A client that kept any decoder or write state from that connection would
+   * misread every later reply.
+   */
+  static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
+    AtomicInteger connections = new AtomicInteger();
+    Buffer prefix = Buffer.buffer("echo:");
+    return vertx.createNetServer()
+        .connectHandler(socket -> {
+          boolean first = connections.incrementAndGet() == 1;
+          FrameDecoder decoder = Framing.LENGTH.decoder(Framing.DEFAULT_MAX_FRAME);
+          socket.handler(chunk -> {
+            if (first) {
+              socket.write(Buffer.buffer().appendInt(100).appendString("ech")).onComplete(v -> socket.close());
+              return;
+            }
+            Buffer out = Buffer.buffer();
+            decoder.decode(chunk, frame -> Framing.LENGTH.encode(prefix, frame, out));
+            socket.write(out);
+          });
+        })
+        .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /** An echo server that greets every connection with a frame nobody asked for. */
+  static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
+    Buffer prefix = Buffer.buffer("echo:");
+    return vertx.createNetServer()
+        .connectHandler(socket -> {
+          socket.write(Framing.LENGTH.encode(Buffer.buffer(greeting)));
+          FrameDecoder decoder = Framing.LENGTH.decoder(Framing.DEFAULT_MAX_FRAME);
+          socket.handler(chunk -> {
+            Buffer out = Buffer.buffer();
+            decoder.decode(chunk, frame -> Framing.LENGTH.encode(prefix, frame, out));
+            socket.write(out);
+          });
+        })
+        .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+}

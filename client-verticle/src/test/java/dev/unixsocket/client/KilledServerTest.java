@@ -1,0 +1,160 @@
+package dev.unixsocket.client;
+
+import io.vertx.core.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The server process killed (SIGKILL, no graceful stop) with thousands of requests in flight.
+ * The server runs in a child JVM ({@link ChildServerMain}) so that the kill is real: the kernel
+ * closes its sockets and the stale socket file stays behind. To have requests truly in flight at
+ * the kill, some tests freeze the server first (SIGSTOP): it then reads and answers nothing, so
+ * every request written afterwards is unanswered when it dies.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class KilledServerTest extends ClientTestBase {
+
+  private final List<Process> children = new ArrayList<>();
+
+  @AfterEach
+  void killChildren() throws Exception {
+    for (Process p : children) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void killedWithThousandsInFlight_eachFailsWithConnectionLost_andRequestsMadeWhileDownAreAnsweredAfterRestart() throws Exception {
+    Process server = startChildServer();
+    ClientVerticle client = new ClientVerticle(options().setQueueCapacity(100_000));
+    deployClient(client);
+    assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
+
+    signal(server, "STOP");
+    List<Future<String>> inFlight = requests("f", 3_000);
+    await().atMost(WAIT).until(() -> client.inFlightCount() == 3_000);
+    kill(server);
+    for (Future<String> f : inFlight) {
+      assertThat(failure(f, ClientFailure.CONNECTION_LOST).getMessage()).startsWith("connection lost; delivery unknown");
+    }
+
+    awaitStatus(ConnectionState.DISCONNECTED, 1);
+    List<Future<String>> held = requests("h", 500);
+    await().atMost(WAIT).until(() -> client.queuedCount() == 500);
+    startServer(); // in-process this time, on the path the dead server left its socket file at
+    assertAnsweredInOrder(held, "h");
+  }
+
+  @Test
+  void killedWithThousandsInFlight_withResend_everyOneIsAnsweredAfterRestart_beforeNewerOnes() throws Exception {
+    Process server = startChildServer();
+    ClientVerticle client = new ClientVerticle(options().setQueueCapacity(100_000).setInFlightOnLoss(InFlightOnLoss.RESEND));
+    deployClient(client);
+    assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
+
+    signal(server, "STOP");
+    List<Future<String>> inFlight = requests("r", 3_000);
+    await().atMost(WAIT).until(() -> client.inFlightCount() == 3_000);
+    kill(server);
+    await().atMost(WAIT).until(() -> client.queuedCount() == 3_000);
+    List<Future<String>> newer = requests("n", 100);
+
+    startServer();
+    assertAnsweredInOrder(inFlight, "r");
+    assertAnsweredInOrder(newer, "n");
+    List<String> replies = events.stream().filter(e -> e.startsWith("reply:echo:r") || e.startsWith("reply:echo:n")).toList();
+    assertThat(replies.get(2_999)).isEqualTo("reply:echo:r2999");
+    assertThat(replies.get(3_000)).isEqualTo("reply:echo:n0");
+  }
+
+  @Test
+  void killedMidStream_everyRequestEndsInExactlyOneMatchingReplyOrConnectionLost() throws Exception {
+    Process server = startChildServer();
+    deployClient(new ClientVerticle(options().setQueueCapacity(100_000)));
+    assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
+
+    AtomicInteger outcomes = new AtomicInteger();
+    AtomicInteger replies = new AtomicInteger();
+    List<Future<String>> all = requests("s", 5_000);
+    all.forEach(f -> f.onComplete(ar -> {
+      outcomes.incrementAndGet();
+      if (ar.succeeded()) {
+        replies.incrementAndGet();
+      }
+    }));
+    await().atMost(WAIT).until(() -> replies.get() > 0);
+    kill(server);
+    startServer();
+    for (int i = 0; i < all.size(); i++) {
+      Future<String> f = all.get(i);
+      Throwable cause = get(f.transform(ar -> Future.succeededFuture(ar.cause())));
+      if (cause == null) {
+        assertThat(f.result()).isEqualTo("echo:s" + i); // matched to its own request, not a neighbour's
+      } else {
+        failure(f, ClientFailure.CONNECTION_LOST);
+      }
+    }
+    assertThat(outcomes.get()).isEqualTo(5_000);
+  }
+
+  private List<Future<String>> requests(String prefix, int n) {
+    List<Future<String>> futures = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      futures.add(request(prefix + i));
+    }
+    return futures;
+  }
+
+  private static void assertAnsweredInOrder(List<Future<String>> futures, String prefix) throws Exception {
+    for (int i = 0; i < futures.size(); i++) {
+      assertThat(get(futures.get(i))).isEqualTo("echo:" + prefix + i);
+    }
+  }
+
+  /** Starts {@link ChildServerMain} on this test's path and waits for its "listening" line. */
+  private Process startChildServer() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        ChildServerMain.class.getName(), path.toString());
+    pb.redirectError(ProcessBuilder.Redirect.appendTo(new File("target/child-server.log")));
+    Process p = pb.start();
+    children.add(p);
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    // Read on another thread: a blocked readLine ignores interrupts, a future's get does not.
+    String line = CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (Exception e) {
+        return "error: " + e;
+      }
+    }).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(line).as("first line of the child server (log in target/child-server.log)").startsWith("listening on");
+    return p;
+  }
+
+  private static void signal(Process p, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).inheritIO().start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, p.pid()).isTrue();
+  }
+
+  private static void kill(Process p) throws Exception {
+    p.destroyForcibly(); // SIGKILL: no graceful stop, the socket file stays behind
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+  }
+}
