@@ -18,4 +18,11 @@ final class Logging {
       ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.vertx.launcher.application")).setLevel(Level.OFF);
     }
   }
+
+  /** Shows only warnings and errors of one logger, unless UDS_LOG_LEVEL=DEBUG. */
+  static void quiet(String loggerName) {
+    if (!"DEBUG".equalsIgnoreCase(System.getenv("UDS_LOG_LEVEL"))) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(loggerName)).setLevel(Level.WARN);
+    }
+  }
 }

@@ -1,0 +1,141 @@
+package dev.unixsocket.launcher;
+
+import dev.unixsocket.client.ClientOptions;
+import dev.unixsocket.client.ClientVerticle;
+import dev.unixsocket.client.InFlightOnLoss;
+import dev.unixsocket.wire.Framing;
+import dev.unixsocket.wire.TransportChoice;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code uds client}: the console client. Each non-empty stdin line goes as one message through
+ * the client verticle's send address; replies are printed on stdout, one line each, in order.
+ */
+@Command(name = "client",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    sortOptions = false,
+    description = {
+        "Reads lines from stdin and sends each non-empty line as one message through the client verticle;",
+        "prints each reply on stdout, in order. Failures and connection changes go to stderr.",
+        "A line 'q' or end of input ends it once outstanding replies have arrived or failed (bounded by --wait)."},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+        "0:every message got its reply",
+        "1:some message failed or is still unanswered at the end",
+        "2:bad usage"})
+final class ClientCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--path", paramLabel = "PATH",
+      description = "Server socket path (default: $XDG_RUNTIME_DIR/unixsocket.sock if set, else /tmp/unixsocket.sock).")
+  String path = ClientOptions.DEFAULT_PATH;
+
+  @Option(names = "--framing", paramLabel = "length|line", description = "Frame format (default: ${DEFAULT-VALUE}).",
+      defaultValue = "length")
+  String framing;
+
+  @Option(names = "--reconnect-initial", paramLabel = "MS", description = "First reconnect delay (default: ${DEFAULT-VALUE}).",
+      defaultValue = "" + ClientOptions.DEFAULT_RECONNECT_INITIAL_DELAY_MS)
+  long reconnectInitialMs;
+
+  @Option(names = "--reconnect-max", paramLabel = "MS", description = "Longest reconnect delay (default: ${DEFAULT-VALUE}).",
+      defaultValue = "" + ClientOptions.DEFAULT_RECONNECT_MAX_DELAY_MS)
+  long reconnectMaxMs;
+
+  @Option(names = "--queue", paramLabel = "N", description = "Messages held while disconnected (default: ${DEFAULT-VALUE}).",
+      defaultValue = "" + ClientOptions.DEFAULT_QUEUE_CAPACITY)
+  int queue;
+
+  @Option(names = "--hello", paramLabel = "TEXT", description = "Message sent on every (re)connect; its reply goes to stderr.")
+  String hello;
+
+  @Option(names = "--resend", description = "Resend messages in flight when the connection drops (at least once) instead of failing them.")
+  boolean resend;
+
+  @Option(names = "--wait", paramLabel = "SECONDS",
+      description = "At the end, wait this long for outstanding replies (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+  long waitSeconds;
+
+  @Option(names = "--transport", paramLabel = "auto|epoll|nio", description = "Netty transport (default: ${DEFAULT-VALUE}).",
+      defaultValue = "auto")
+  String transport;
+
+  @Override
+  public Integer call() throws IOException {
+    ClientOptions options = options();
+    // The console prints each state change itself, as one line: the verticle's own log lines would repeat it.
+    Logging.quiet("dev.unixsocket.client.ClientVerticle");
+    PrintStream err = System.err;
+    String name = spec.qualifiedName();
+    VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
+        TransportChoice.of(transport).resolve(),
+        vertx -> {
+          // Registered before the client starts, so its first state change is shown too.
+          vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> err.println(name + ": " + describeStatus(m.body())));
+          vertx.eventBus().consumer(options.getInboundAddress(), m -> err.println(name + ": (" + m.headers().get(ClientVerticle.ORIGIN_HEADER)
+              + ") " + m.body()));
+        },
+        ctx -> { });
+    ConsoleSession session = new ConsoleSession(run.vertx(), options.getSendAddress(), System.out, err, name);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.equals("q")) {
+          break;
+        }
+        if (!line.isEmpty()) {
+          session.send(line);
+        }
+      }
+    }
+    boolean allReplied = session.awaitOutstanding(waitSeconds, TimeUnit.SECONDS);
+    run.stop();
+    session.printSummary();
+    return allReplied ? 0 : 1;
+  }
+
+  private static String describeStatus(JsonObject s) {
+    String state = s.getString("state");
+    StringBuilder sb = new StringBuilder(state).append(' ').append(s.getString("path", ""));
+    String reason = s.getString("reason");
+    if (reason != null && !reason.isEmpty()) {
+      sb.append(" (").append(reason).append(')');
+    }
+    Long next = s.getLong("nextRetryMs");
+    if ("DISCONNECTED".equals(state) && next != null && next >= 0) {
+      sb.append("; retry in ").append(next).append(" ms");
+    }
+    return sb.toString();
+  }
+
+  ClientOptions options() {
+    try {
+      return new ClientOptions()
+          .setPath(path)
+          .setFraming(Framing.of(framing))
+          .setReconnectInitialDelayMs(reconnectInitialMs)
+          .setReconnectMaxDelayMs(reconnectMaxMs)
+          .setQueueCapacity(queue)
+          .setHello(hello)
+          .setInFlightOnLoss(resend ? InFlightOnLoss.RESEND : InFlightOnLoss.FAIL);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.unixsocket.launcher;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The console client and the server as two processes, as a user runs them: the original Go
+ * project's scenario, where the last send must work after the server came back.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClientConsoleTest {
+
+  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+
+  @AfterEach
+  void tearDown() throws IOException {
+    Files.deleteIfExists(path);
+  }
+
+  private UdsProcess server() throws Exception {
+    UdsProcess server = UdsProcess.start("server", "--path", path.toString());
+    assertThat(server.nextOut()).startsWith("listening on " + path);
+    return server;
+  }
+
+  @Test
+  void lastSendWorksAfterTheServerRestarts() throws Exception {
+    UdsProcess first = server();
+    try (UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--hello", "hello world",
+        "--reconnect-initial", "50", "--reconnect-max", "200")) {
+      client.awaitErr(l -> l.contains("CONNECTED"));
+      client.typeLine("before");
+      assertThat(client.nextOut()).isEqualTo("echo:before");
+
+      assertThat(first.terminate()).isZero();
+      client.awaitErr(l -> l.contains("DISCONNECTED"));
+      client.typeLine("while down"); // cannot be sent yet: held in the queue
+
+      try (UdsProcess second = server()) {
+        client.awaitErr(l -> l.contains("CONNECTED"));
+        client.awaitErr(l -> l.contains("(hello) echo:hello world"));
+        client.typeLine("after");
+        assertThat(client.nextOut()).isEqualTo("echo:while down");
+        assertThat(client.nextOut()).isEqualTo("echo:after");
+        client.typeLine("q");
+        assertThat(client.waitFor()).isZero();
+        assertThat(client.awaitErr(l -> l.contains(" sent, "))).endsWith("3 sent, 3 replied, 0 failed");
+      }
+    } finally {
+      first.kill();
+    }
+  }
+
+  @Test
+  void endOfInputWithAnUnansweredMessageExitsOne() throws Exception {
+    // No server at all: the message waits in the queue, the bounded wait ends, the client says so.
+    try (UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--wait", "1")) {
+      client.typeLine("nobody listens");
+      client.endInput();
+      assertThat(client.waitFor()).isEqualTo(1);
+      assertThat(client.awaitErr(l -> l.contains("'nobody listens' failed"))).contains("client stopped");
+    }
+  }
+
+  @Test
+  void badOptionIsAUsageError() throws Exception {
+    try (UdsProcess client = UdsProcess.start("client", "--queue", "0")) {
+      assertThat(client.waitFor()).isEqualTo(2);
+      assertThat(client.awaitErr(l -> l.startsWith("uds client:"))).contains("queue");
+    }
+  }
+}
