@@ -4,7 +4,10 @@ import dev.unixsocket.wire.FrameDecoder;
 import dev.unixsocket.wire.FrameTooLargeException;
 import io.netty.channel.unix.Errors;
 import io.vertx.core.Future;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.VerticleBase;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -117,6 +120,9 @@ public class ClientVerticle extends VerticleBase {
   private long nextRetryMs = -1;
   private long timerId = -1;
   private boolean flushScheduled;
+  private final ClientStats stats = new ClientStats();
+  private MeterRegistry meterRegistry;
+  private List<Meter> meters = List.of();
   private boolean gaveUp;
   private String gaveUpMessage;
   private boolean stopped;
@@ -153,6 +159,10 @@ public class ClientVerticle extends VerticleBase {
     queue = new OutboundQueue<>(options.getQueueCapacity());
     netClient = vertx.createNetClient(new NetClientOptions());
     consumer = vertx.eventBus().consumer(options.getSendAddress(), this::onMessage);
+    meterRegistry = BackendRegistries.getDefaultNow(); // null unless Vert.x runs with Micrometer metrics
+    if (meterRegistry != null) {
+      meters = stats.bindTo(meterRegistry, path, this::queuedCount, this::inFlightCount);
+    }
     // Deployed once we can take messages; the first connect runs in the background.
     return consumer.completion().onSuccess(v -> connect());
   }
@@ -249,10 +259,12 @@ public class ClientVerticle extends VerticleBase {
     int maxBatch = options.getMaxBatchBytes();
     while ((conn.helloPending || !queue.isEmpty()) && !conn.socket.writeQueueFull()) {
       Buffer batch = Buffer.buffer(Math.min(maxBatch, 4096));
+      int framesInBatch = 0;
       if (conn.helloPending) {
         conn.helloPending = false;
         batch.appendBuffer(helloFrame);
         inFlight.written(Outbound.hello(helloFrame));
+        framesInBatch++;
       }
       for (Outbound next = queue.peek();
            next != null && (batch.length() == 0 || batch.length() + next.frame.length() <= maxBatch);
@@ -260,9 +272,12 @@ public class ClientVerticle extends VerticleBase {
         queue.poll();
         batch.appendBuffer(next.frame);
         inFlight.written(next);
+        framesInBatch++;
       }
       conn.socket.write(batch).onFailure(e -> onSocketError(conn, e));
       writeCount++;
+      stats.framesOut.add(framesInBatch);
+      stats.bytesOut.add(batch.length());
     }
     // When the write queue is full, the drain handler calls flush() again.
     updateSnapshots();
@@ -274,6 +289,7 @@ public class ClientVerticle extends VerticleBase {
     if (conn != current) {
       return; // a late read from a connection already given up
     }
+    stats.bytesIn.add(chunk.length());
     try {
       conn.decoder.decode(chunk, frame -> onFrame(conn, frame));
     } catch (FrameTooLargeException e) {
@@ -288,6 +304,7 @@ public class ClientVerticle extends VerticleBase {
       conn.proven = true;
       attempt = 0; // the outage is over: the next one starts counting afresh
     }
+    stats.framesIn.increment();
     Outbound answered = inFlight.claim();
     inFlightSnapshot = inFlight.size();
     if (answered == null) {
@@ -311,6 +328,9 @@ public class ClientVerticle extends VerticleBase {
       return;
     }
     nextRetryMs = -1;
+    if (attempt > 0) {
+      stats.reconnectAttempts.increment();
+    }
     transition(ConnectionState.CONNECTING, attempt == 0 ? "connecting" : "reconnect attempt " + attempt);
     netClient.connect(SocketAddress.domainSocketAddress(path)).onComplete(ar -> {
       if (stopped) {
@@ -339,6 +359,7 @@ public class ClientVerticle extends VerticleBase {
     });
     socket.exceptionHandler(e -> onSocketError(conn, e));
     socket.closeHandler(v -> onClosed(conn));
+    stats.connects.increment();
     transition(ConnectionState.CONNECTED, attempt == 0 ? "connected" : "connected on reconnect attempt " + attempt);
     flush();
   }
@@ -447,6 +468,7 @@ public class ClientVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    meters.forEach(m -> meterRegistry.remove(m));
     if (consumer == null) {
       return Future.succeededFuture(); // start never got as far as taking messages
     }
@@ -470,6 +492,7 @@ public class ClientVerticle extends VerticleBase {
 
   private void failAll(List<Outbound> items, int code, String message) {
     int unreplyable = 0;
+    stats.failed(code, (int) items.stream().filter(o -> o.kind != Outbound.Kind.HELLO).count());
     for (Outbound o : items) {
       if (o.kind == Outbound.Kind.REQUEST) {
         o.requester.fail(code, message);
@@ -484,6 +507,7 @@ public class ClientVerticle extends VerticleBase {
   }
 
   private void fail(Message<Object> message, int code, String text) {
+    stats.failed(code, 1);
     if (message.replyAddress() != null) {
       message.fail(code, text);
     } else {
@@ -526,6 +550,11 @@ public class ClientVerticle extends VerticleBase {
     }
     String m = t.getMessage();
     return m == null || m.isEmpty() ? t.getClass().getSimpleName() : m;
+  }
+
+  /** Counters: frames and bytes each way, connects, reconnect attempts, failures by code. */
+  public ClientStats stats() {
+    return stats;
   }
 
   /** Messages waiting to be written: a snapshot for monitoring, readable from any thread. */

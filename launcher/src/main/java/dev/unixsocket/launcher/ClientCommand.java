@@ -76,6 +76,19 @@ final class ClientCommand implements Callable<Integer> {
       defaultValue = "auto")
   String transport;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; default: off).")
+  String metrics;
+
+  /** The metrics endpoint asked for, or null; a bad value is a usage error. */
+  MetricsEndpoint metricsEndpoint() {
+    try {
+      return metrics == null ? null : MetricsEndpoint.parse(metrics);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws IOException {
     ClientOptions options = options();
@@ -84,7 +97,7 @@ final class ClientCommand implements Callable<Integer> {
     PrintStream err = System.err;
     String name = spec.qualifiedName();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
-        TransportChoice.of(transport).resolve(),
+        TransportChoice.of(transport).resolve(), metricsEndpoint(),
         vertx -> {
           // Registered before the client starts, so its first state change is shown too.
           vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> err.println(name + ": " + describeStatus(m.body())));

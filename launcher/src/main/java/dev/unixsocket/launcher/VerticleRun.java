@@ -6,6 +6,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.transport.Transport;
 import io.vertx.launcher.application.HookContext;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import org.slf4j.Logger;
@@ -29,14 +30,17 @@ final class VerticleRun implements VertxApplicationHooks {
   private static final long STOP_LIMIT_SECONDS = 30;
 
   private final Transport transport;
+  /** Null unless --metrics was given. */
+  private final MetricsEndpoint metrics;
   private final Consumer<HookContext> onDeployed;
   /** Runs before the main verticle is deployed (user verticles, consumers that must see its first events). */
   private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
   private volatile Throwable failure;
 
-  private VerticleRun(Transport transport, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
+  private VerticleRun(Transport transport, MetricsEndpoint metrics, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     this.transport = transport;
+    this.metrics = metrics;
     this.beforeDeploy = beforeDeploy;
     this.onDeployed = onDeployed;
   }
@@ -46,10 +50,10 @@ final class VerticleRun implements VertxApplicationHooks {
    *
    * @throws IllegalStateException with the deployment's one-line failure
    */
-  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, Consumer<Vertx> beforeDeploy,
-      Consumer<HookContext> onDeployed) {
+  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, MetricsEndpoint metrics,
+      Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     Logging.quietVertxLauncher();
-    VerticleRun run = new VerticleRun(transport, beforeDeploy, onDeployed);
+    VerticleRun run = new VerticleRun(transport, metrics, beforeDeploy, onDeployed);
     int code = new Application(new String[] {verticleClass, "-conf", config.encode()}, run).launch();
     if (code != 0) {
       Vertx v = run.vertx;
@@ -106,7 +110,12 @@ final class VerticleRun implements VertxApplicationHooks {
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    return Vertx.builder().with(options).withTransport(transport);
+    VertxBuilder builder = Vertx.builder().with(options).withTransport(transport);
+    if (metrics != null) {
+      metrics.configure(options);
+      builder.withMetrics(new MicrometerMetricsFactory());
+    }
+    return builder;
   }
 
   @Override
@@ -122,6 +131,10 @@ final class VerticleRun implements VertxApplicationHooks {
   @Override
   public void beforeDeployingVerticle(HookContext context) {
     try {
+      if (metrics != null) {
+        int port = metrics.start(context.vertx());
+        log.info("metrics on {}", metrics.url(port));
+      }
       beforeDeploy.accept(context.vertx());
     } catch (RuntimeException e) {
       failure = e;

@@ -1,5 +1,7 @@
 package dev.unixsocket.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -11,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The event-bus handler: each frame becomes a request to the inbound address, with headers
@@ -39,8 +42,15 @@ final class EventBusForwarder {
   private final String address;
   private final Buffer errorPrefix;
 
-  EventBusForwarder(EventBus eventBus, ListenerVerticle listener) {
+  /** Handler latency, when Vert.x runs with Micrometer metrics; null otherwise. */
+  private final Timer latency;
+
+  EventBusForwarder(EventBus eventBus, ListenerVerticle listener, MeterRegistry registry) {
     this.eventBus = eventBus;
+    this.latency = registry == null ? null : Timer.builder("uds.server.handler.latency")
+        .description("Time from a frame's event-bus request to its reply or failure")
+        .tags("path", listener.path(), "address", listener.options().getInboundAddress())
+        .register(registry);
     this.listener = listener;
     this.address = listener.options().getInboundAddress();
     this.errorPrefix = Buffer.buffer(listener.options().getErrorPrefix());
@@ -58,7 +68,11 @@ final class EventBusForwarder {
         delivery.addHeader(HEADER_PEER_PID, Integer.toString(peer.pid()));
       }
     }
+    long started = latency == null ? 0 : System.nanoTime();
     eventBus.<Object>request(address, frame, delivery).onComplete(ar -> {
+      if (latency != null) {
+        latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      }
       Buffer reply;
       if (ar.succeeded()) {
         reply = encode(ar.result());

@@ -8,6 +8,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ final class ListenerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     if (options.getHandler() == FrameHandler.EVENTBUS) {
-      forwarder = new EventBusForwarder(vertx.eventBus(), this);
+      forwarder = new EventBusForwarder(vertx.eventBus(), this, BackendRegistries.getDefaultNow());
     }
     if (options.getIdleTimeoutSeconds() > 0) {
       long period = Math.max(250, options.getIdleTimeoutSeconds() * 1000L / 4);

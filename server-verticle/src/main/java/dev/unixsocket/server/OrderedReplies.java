@@ -42,10 +42,12 @@ final class OrderedReplies {
       return; // an older frame is still waiting for its answer
     }
     Buffer out = Buffer.buffer();
+    int frames = 0;
     while ((head = slots.peekFirst()) != null && head.frame != null) {
       out.appendBuffer(head.frame);
       slots.pollFirst();
+      frames++;
     }
-    connection.writeReplies(out);
+    connection.writeReplies(out, frames);
   }
 }

@@ -28,6 +28,8 @@ final class ServerConnection {
   /** When the last complete frame arrived (or the connection opened), for the idle timeout. */
   long lastFrameNanos;
   private boolean pausedForReplies;
+  /** Frames decoded from the current read (a field, so the decode lambda allocates nothing). */
+  private int framesThisRead;
   private boolean closed;
 
   ServerConnection(NetSocket socket, long id, ListenerVerticle listener, Peer peer) {
@@ -83,6 +85,7 @@ final class ServerConnection {
   }
 
   private void onData(Buffer chunk) {
+    listener.stats().bytesIn.add(chunk.length());
     if (replies == null) {
       echo(chunk);
     } else {
@@ -95,15 +98,21 @@ final class ServerConnection {
     Buffer prefix = listener.prefix();
     // Sized for small frames answered in full; it grows if need be.
     Buffer out = Buffer.buffer(chunk.length() + 8 * (prefix.length() + framing.overhead()));
+    framesThisRead = 0;
     try {
-      decoder.decode(chunk, frame -> framing.encode(prefix, frame, out));
+      decoder.decode(chunk, frame -> {
+        framing.encode(prefix, frame, out);
+        framesThisRead++;
+      });
     } catch (FrameTooLargeException e) {
+      countFrames(framesThisRead, framesThisRead);
       write(out); // answer the good frames that came before the bad one
       closeOversize(e);
       return;
     }
-    if (out.length() > 0) {
+    if (framesThisRead > 0) {
       lastFrameNanos = System.nanoTime();
+      countFrames(framesThisRead, framesThisRead);
       write(out);
     }
   }
@@ -118,6 +127,7 @@ final class ServerConnection {
     }
     if (replies.pending() != before) {
       lastFrameNanos = System.nanoTime();
+      countFrames(replies.pending() - before, 0);
     }
     if (replies.pending() >= listener.options().getMaxInFlight() && !pausedForReplies) {
       pausedForReplies = true;
@@ -125,8 +135,17 @@ final class ServerConnection {
     }
   }
 
+  private void countFrames(int in, int out) {
+    ServerStats stats = listener.stats();
+    stats.framesIn.add(in);
+    if (out > 0) {
+      stats.framesOut.add(out);
+    }
+  }
+
   /** Called by {@link OrderedReplies} with the replies now due, in frame order. */
-  void writeReplies(Buffer out) {
+  void writeReplies(Buffer out, int frames) {
+    listener.stats().framesOut.add(frames);
     write(out);
     if (pausedForReplies && replies.pending() < listener.options().getMaxInFlight()) {
       pausedForReplies = false;
@@ -138,6 +157,7 @@ final class ServerConnection {
     if (out.length() == 0 || closed) {
       return;
     }
+    listener.stats().bytesOut.add(out.length());
     socket.write(out);
     if (socket.writeQueueFull()) {
       socket.pause();

@@ -3,8 +3,13 @@ package dev.unixsocket.server;
 import dev.unixsocket.wire.TransportChoice;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.VerticleBase;
+import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
+
+import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -28,6 +33,8 @@ public class ServerVerticle extends VerticleBase {
   private String listenersId;
   private String transportName;
   private final ServerStats stats = new ServerStats();
+  private MeterRegistry meterRegistry;
+  private List<Meter> meters = List.of();
 
   /** Takes its options from the deployment's JSON config. */
   public ServerVerticle() {
@@ -62,10 +69,20 @@ public class ServerVerticle extends VerticleBase {
             return null;
           });
         })
+        .onSuccess(v -> bindMetrics())
         .onSuccess(v -> log.info("listening on {} (transport {}, framing {}, handler {}, mode {}, instances {})", path(),
             transportName, options.getFraming().label(), options.getHandler().label(),
             Integer.toOctalString(options.getSocketMode()), options.getInstances()))
         .<Void>recover(this::abandonStart);
+  }
+
+  /** Joins Vert.x's Micrometer registry when Vert.x runs with metrics enabled. */
+  private void bindMetrics() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      meterRegistry = registry;
+      meters = stats.bindTo(registry, path());
+    }
   }
 
   private void checkTransport() {
@@ -102,6 +119,8 @@ public class ServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // A later server on the same path in this JVM registers its own meters.
+    meters.forEach(m -> meterRegistry.remove(m));
     Future<Void> undeployed = listenersId == null
         ? Future.succeededFuture()
         // Already gone if Vert.x undeployed the children first: that is fine.
