@@ -400,7 +400,11 @@ abstract class ServerContractTest {
   void peerWhoseUidIsNotAllowedIsClosedBeforeAnyFrameIsRead() throws Exception {
     String id = start(options().setAllowUids(java.util.Set.of(myUid() + 12345)));
     try (BlockingClient c = BlockingClient.connect(path)) {
-      c.writeFrame("let me in");
+      try {
+        c.writeFrame("let me in");
+      } catch (IOException alreadyClosed) {
+        // the server may close before our write lands: that is the behaviour under test
+      }
       assertThat(c.closedByPeer()).isTrue();
     }
   }
