@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.unix.PeerCredentials;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import jdk.net.ExtendedSocketOptions;
@@ -15,7 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The process at the other end of a connection, from SO_PEERCRED: uid and pid on epoll; on NIO
+ * The process at the other end of a connection, from SO_PEERCRED: uid and pid on epoll and io_uring; on NIO
  * the JDK gives the user's name only, mapped back to a uid through /etc/passwd, and no pid.
  */
 record Peer(int pid, int uid) {
@@ -31,6 +32,10 @@ record Peer(int pid, int uid) {
     try {
       if (channel instanceof EpollDomainSocketChannel) {
         PeerCredentials cred = ((EpollDomainSocketChannel) channel).peerCredentials();
+        return new Peer(cred.pid(), cred.uid());
+      }
+      if (channel instanceof IoUringDomainSocketChannel) {
+        PeerCredentials cred = ((IoUringDomainSocketChannel) channel).peerCredentials();
         return new Peer(cred.pid(), cred.uid());
       }
       UnixDomainPrincipal principal = channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.SO_PEERCRED));

@@ -31,9 +31,10 @@ class SocketFileTest {
   }
 
   @Test
-  void ioUringIsRefusedWithTheReason() {
-    assertThatThrownBy(TransportChoice.IO_URING::resolve)
-        .hasMessageContaining("io_uring transport does not serve Unix domain sockets");
+  void ioUringChoiceGivesTheDomainSocketCapableTransport() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.unixsocket.wire.IoUringDomainSocketTransport.TRANSPORT.available());
+    assertThat(TransportChoice.IO_URING.resolve()).isSameAs(dev.unixsocket.wire.IoUringDomainSocketTransport.TRANSPORT);
+    assertThat(TransportChoice.IO_URING.resolve().name()).isEqualTo("io_uring");
   }
 
   @Test

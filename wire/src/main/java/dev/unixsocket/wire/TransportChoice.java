@@ -15,7 +15,10 @@ public enum TransportChoice {
   /** epoll where it is available, else NIO. */
   AUTO,
   EPOLL,
-  /** Refused for now: Vert.x 5.0.7's io_uring transport does not serve Unix domain sockets. */
+  /**
+   * Linux io_uring. Vert.x 5.0.7's own io_uring transport refuses Unix domain sockets, so this
+   * choice uses {@link IoUringDomainSocketTransport}, which adds Netty's io_uring domain channels.
+   */
   IO_URING,
   /** The JDK's NIO; serves Unix domain sockets on JDK 16 and later. */
   NIO;
@@ -37,8 +40,13 @@ public enum TransportChoice {
         }
         return Transport.EPOLL;
       case IO_URING:
-        throw new IllegalStateException("io_uring transport does not serve Unix domain sockets in Vert.x 5.0.7"
-            + " (listen never completes); use --transport epoll or nio");
+        Transport uring = IoUringDomainSocketTransport.TRANSPORT;
+        if (!uring.available()) {
+          Throwable cause = uring.unavailabilityCause();
+          throw new IllegalStateException("io_uring transport is not available here"
+              + (cause == null ? "" : " (" + cause.getMessage() + ")") + "; use --transport epoll");
+        }
+        return uring;
       case NIO:
       default:
         return Transport.NIO;
@@ -53,7 +61,8 @@ public enum TransportChoice {
   /** The name of the transport a Vert.x instance actually runs on: epoll, io_uring, kqueue or nio. */
   public static String nameOf(Vertx vertx) {
     Object running = ((VertxInternal) vertx).transport();
-    for (Transport t : new Transport[] {Transport.EPOLL, Transport.IO_URING, Transport.KQUEUE, Transport.NIO}) {
+    for (Transport t : new Transport[] {Transport.EPOLL, IoUringDomainSocketTransport.TRANSPORT, Transport.IO_URING,
+        Transport.KQUEUE, Transport.NIO}) {
       if (t != null && t.available() && t.implementation() == running) {
         return t.name();
       }
