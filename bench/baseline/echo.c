@@ -4,10 +4,11 @@
  * payload length N, then N bytes; every frame gets one reply frame carrying prefix + payload.
  *
  * Per connection: one input buffer (frames are parsed in place, a partial frame is moved to the
- * front) and one output buffer (all replies of a read go out in one write). Non-blocking, level
- * triggered; partial writes wait for EPOLLOUT, and a connection whose peer does not read its
- * replies is not read from until its output drains. Buffers are allocated on first use, so an
- * idle connection costs one small struct.
+ * front) and one output buffer. All replies of a read go out in one writev: small replies copied
+ * into the output buffer, large payloads (> 4 KiB) written straight from the input buffer, never
+ * copied in user space. Non-blocking, level triggered; what a write leaves over is kept and waits
+ * for EPOLLOUT, and a connection whose peer does not read its replies is not read from until its
+ * output drains. Buffers are allocated on first use, so an idle connection costs one small struct.
  *
  * Build: gcc -O2 -o echo_c echo.c
  * Run:   ./echo_c PATH [PREFIX [MAX_FRAME]]   (prints "listening on PATH" when ready)
@@ -23,12 +24,15 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define READ_CHUNK (64 * 1024)
 #define OUT_HIGH_WATER (4 * 1024 * 1024)
 #define MAX_EVENTS 256
+#define COPY_MAX 4096 /* payloads up to this are copied into the reply buffer; larger ones are not */
+#define MAX_SEGS 512
 
 struct conn {
   int fd;
@@ -100,9 +104,96 @@ static int flush_out(struct conn *c) {
   return 0;
 }
 
-/* Parses the complete frames in the input buffer into replies; returns -1 on a too-large frame. */
+/* Appends a reply's header and the prefix to the output buffer. */
+static int put_head(struct conn *c, uint32_t n) {
+  if (reserve(&c->out, &c->out_cap, c->out_len + 4 + prefix_len) < 0) return -1;
+  unsigned char *o = (unsigned char *)c->out + c->out_len;
+  uint32_t rn = (uint32_t)(prefix_len + n);
+  o[0] = rn >> 24;
+  o[1] = rn >> 16;
+  o[2] = rn >> 8;
+  o[3] = rn;
+  memcpy(o + 4, prefix, prefix_len);
+  c->out_len += 4 + prefix_len;
+  return 0;
+}
+
+/* What one writev sends: spans of the output buffer (headers, small replies) and of the input
+ * buffer (large payloads, never copied), by offset: the buffers may move while they are built. */
+struct seg {
+  int from_in;
+  size_t off, len;
+};
+static struct seg segs[MAX_SEGS];
+static int nsegs;
+
+static void add_seg(int from_in, size_t off, size_t len) {
+  struct seg *last = nsegs > 0 ? &segs[nsegs - 1] : NULL;
+  if (last && !from_in && !last->from_in && last->off + last->len == off) {
+    last->len += len;
+    return;
+  }
+  segs[nsegs].from_in = from_in;
+  segs[nsegs].off = off;
+  segs[nsegs].len = len;
+  nsegs++;
+}
+
+/* Writes the segments; what the socket does not take is copied into a fresh output buffer, since
+ * the input buffer is about to be compacted. Returns -1 when the connection is gone. */
+static int write_segs(struct conn *c) {
+  struct iovec iov[MAX_SEGS];
+  int first = 0;
+  for (int i = 0; i < nsegs; i++) {
+    iov[i].iov_base = (segs[i].from_in ? c->in : c->out) + segs[i].off;
+    iov[i].iov_len = segs[i].len;
+  }
+  while (first < nsegs) {
+    ssize_t n = writev(c->fd, iov + first, nsegs - first);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      nsegs = 0;
+      return -1;
+    }
+    size_t w = (size_t)n;
+    while (first < nsegs && w >= iov[first].iov_len) w -= iov[first++].iov_len;
+    if (first < nsegs) {
+      iov[first].iov_base = (char *)iov[first].iov_base + w;
+      iov[first].iov_len -= w;
+    }
+  }
+  int count = nsegs;
+  size_t rest = 0;
+  for (int i = first; i < count; i++) rest += iov[i].iov_len;
+  nsegs = 0;
+  if (rest == 0) {
+    c->out_off = c->out_len = 0;
+    return 0;
+  }
+  size_t cap = rest < 4096 ? 4096 : rest;
+  char *buf = malloc(cap);
+  if (!buf) return -1;
+  size_t at = 0;
+  for (int i = first; i < count; i++) {
+    memcpy(buf + at, iov[i].iov_base, iov[i].iov_len);
+    at += iov[i].iov_len;
+  }
+  free(c->out);
+  c->out = buf;
+  c->out_cap = cap;
+  c->out_off = 0;
+  c->out_len = rest;
+  return 0;
+}
+
+/* Turns the complete frames in the input buffer into replies. With no output pending, the replies
+ * go out at once with writev, large payloads straight from the input buffer; behind pending
+ * output everything is copied and queued. Returns -1 on a too-large frame or a dead connection. */
 static int process(struct conn *c) {
   size_t pos = 0;
+  int direct = c->out_off == c->out_len;
+  if (direct) c->out_off = c->out_len = 0;
   while (c->in_len - pos >= 4) {
     const unsigned char *h = (const unsigned char *)c->in + pos;
     uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
@@ -112,19 +203,24 @@ static int process(struct conn *c) {
       return -1;
     }
     if (c->in_len - pos < 4 + (size_t)n) break;
-    size_t reply = 4 + prefix_len + n;
-    if (reserve(&c->out, &c->out_cap, c->out_len + reply) < 0) return -1;
-    unsigned char *o = (unsigned char *)c->out + c->out_len;
-    uint32_t rn = (uint32_t)(prefix_len + n);
-    o[0] = rn >> 24;
-    o[1] = rn >> 16;
-    o[2] = rn >> 8;
-    o[3] = rn;
-    memcpy(o + 4, prefix, prefix_len);
-    memcpy(o + 4 + prefix_len, c->in + pos + 4, n);
-    c->out_len += reply;
+    size_t head_at = c->out_len;
+    if (put_head(c, n) < 0) return -1;
+    if (direct && n > COPY_MAX) {
+      add_seg(0, head_at, 4 + prefix_len);
+      add_seg(1, pos + 4, n);
+    } else {
+      if (reserve(&c->out, &c->out_cap, c->out_len + n) < 0) return -1;
+      memcpy(c->out + c->out_len, c->in + pos + 4, n);
+      c->out_len += n;
+      if (direct) add_seg(0, head_at, 4 + prefix_len + n);
+    }
     pos += 4 + n;
+    if (direct && nsegs >= MAX_SEGS - 2) {
+      if (write_segs(c) < 0) return -1;
+      direct = c->out_len == 0;
+    }
   }
+  if (direct && nsegs > 0 && write_segs(c) < 0) return -1;
   if (pos > 0) {
     memmove(c->in, c->in + pos, c->in_len - pos);
     c->in_len -= pos;
