@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * {@code uds bench}: a load generator against a running server, on raw Netty epoll so that the
@@ -192,15 +193,11 @@ public final class BenchCommand implements Callable<Integer> {
     byte[] prefix = expectPrefix.getBytes(StandardCharsets.UTF_8);
     Payloads payloads = new Payloads(size);
     LoadRun run = new LoadRun(connections);
-    List<LoadConnection> handlers = Collections.synchronizedList(new ArrayList<>());
     EventLoopGroup group = newGroup(threads != null ? threads
         : Math.min(connections, Runtime.getRuntime().availableProcessors()));
     try {
-      List<Channel> channels = connectAll(group, connections, i -> {
-        LoadConnection h = new LoadConnection(i, framing, prefix, payloads, k, run);
-        handlers.add(h);
-        return h;
-      }, false).channels;
+      List<Channel> channels = connectAll(group, connections,
+          i -> new LoadConnection(i, framing, prefix, payloads, k, run), false).channels;
 
       long t0 = System.nanoTime();
       long warmupEnd = t0 + seconds(warmup);
@@ -487,13 +484,8 @@ public final class BenchCommand implements Callable<Integer> {
         window.release();
         break; // the server is not there: do not try the rest
       }
-      ChannelHandler handler = handlers.apply(i);
-      Bootstrap b = new Bootstrap()
-          .group(group)
-          .channel(EpollDomainSocketChannel.class)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-          .handler(handler);
-      connect(b, address, 1, ch -> {
+      int id = i;
+      connect(group, address, () -> handlers.apply(id), 1, ch -> {
         c.channels.add(ch);
         window.release();
       }, cause -> {
@@ -517,13 +509,19 @@ public final class BenchCommand implements Callable<Integer> {
     return c;
   }
 
-  private static void connect(Bootstrap b, DomainSocketAddress address, int attempt,
-      java.util.function.Consumer<Channel> ok, java.util.function.Consumer<Throwable> failed) {
+  /** One connection; a new handler per attempt, since a failed attempt's channel keeps its handler. */
+  private static void connect(EventLoopGroup group, DomainSocketAddress address, Supplier<ChannelHandler> handler,
+      int attempt, java.util.function.Consumer<Channel> ok, java.util.function.Consumer<Throwable> failed) {
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(EpollDomainSocketChannel.class)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+        .handler(handler.get());
     b.connect(address).addListener(f -> {
       if (f.isSuccess()) {
         ok.accept(((io.netty.channel.ChannelFuture) f).channel());
       } else if (isBacklogFull(f.cause()) && attempt < CONNECT_ATTEMPTS) {
-        b.config().group().schedule(() -> connect(b, address, attempt + 1, ok, failed),
+        group.schedule(() -> connect(group, address, handler, attempt + 1, ok, failed),
             CONNECT_RETRY_MS, TimeUnit.MILLISECONDS);
       } else {
         failed.accept(f.cause());

@@ -177,6 +177,39 @@ class BenchCommandTest {
   }
 
   @Test
+  void connectsTurnedAwayByAFullBacklogAreRetried() throws Exception {
+    Path file = Path.of(socketPath());
+    java.util.List<java.nio.channels.SocketChannel> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(file), 1); // a backlog of one: the rest get EAGAIN
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(server.accept());
+            Thread.sleep(5);
+          }
+        } catch (Exception closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+
+      Run r = bench("--path", file.toString(), "--mode", "idle", "--connections", "40", "--duration", "0.3",
+          "--json");
+
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(r.json().getLong("opened")).isEqualTo(40);
+      assertThat(r.json().getLong("errors")).isZero();
+    } finally {
+      for (var ch : accepted) {
+        ch.close();
+      }
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
   void idleModeHoldsConnectionsAndReportsRss() {
     long pid = ProcessHandle.current().pid(); // the server runs in this JVM
     Run r = bench("--path", path, "--mode", "idle", "--connections", "300", "--duration", "0.5",
