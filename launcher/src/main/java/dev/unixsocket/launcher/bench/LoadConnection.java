@@ -256,9 +256,12 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     int phase = run.phase;
     if (bad) {
       stats.mismatches++;
-    } else if (phase == LoadRun.MEASURE) {
-      stats.latency.recordValue(Math.max(1, now - t0));
-      stats.measured++;
+    } else {
+      stats.verified++;
+      if (phase == LoadRun.MEASURE) {
+        stats.latency.recordValue(Math.max(1, now - t0));
+        stats.measured++;
+      }
     }
     if (phase != LoadRun.DRAIN) {
       send(ctx);

@@ -17,6 +17,8 @@ final class LoopStats {
   long measured;
   /** Replies that did not equal prefix + payload. */
   long mismatches;
+  /** Correct replies of the whole run: warm-up, measuring and drain. */
+  long verified;
   /** Every reply received, warm-up included: for the progress line only. */
   volatile long replies;
 }

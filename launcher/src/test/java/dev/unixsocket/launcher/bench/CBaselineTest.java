@@ -50,7 +50,7 @@ class CBaselineTest {
         assertThat(r.exit()).as(r.err()).isZero();
         JsonObject j = r.json();
         assertThat(j.getLong("errors")).isZero();
-        assertThat(j.getLong("messages")).isPositive();
+        assertThat(j.getLong("repliesVerified")).isPositive();
       }
     } finally {
       server.destroy(); // SIGTERM: the server removes its socket file
