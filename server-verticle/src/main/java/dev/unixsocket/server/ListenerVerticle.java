@@ -1,9 +1,10 @@
 package dev.unixsocket.server;
 
 import dev.unixsocket.wire.Framing;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -31,7 +32,8 @@ final class ListenerVerticle extends VerticleBase {
   private final String bindPath;
   private final String publicPath;
   private final ServerStats stats;
-  private final Buffer prefix;
+  /** The prefix for the Netty echo path: unpooled, shared read-only by this listener's connections. */
+  private final ByteBuf nettyPrefix;
   private final Set<ServerConnection> connections = new HashSet<>();
   private EventBusForwarder forwarder;
   private NetServer server;
@@ -42,7 +44,8 @@ final class ListenerVerticle extends VerticleBase {
     this.bindPath = bindPath;
     this.publicPath = publicPath;
     this.stats = stats;
-    this.prefix = Buffer.buffer(options.getEchoPrefix());
+    this.nettyPrefix = Unpooled.unreleasableBuffer(
+        Unpooled.copiedBuffer(options.getEchoPrefix(), java.nio.charset.StandardCharsets.UTF_8)).asReadOnly();
   }
 
   @Override
@@ -116,8 +119,8 @@ final class ListenerVerticle extends VerticleBase {
     return options.getFraming();
   }
 
-  Buffer prefix() {
-    return prefix;
+  ByteBuf nettyPrefix() {
+    return nettyPrefix;
   }
 
   String path() {

@@ -3,7 +3,11 @@ package dev.unixsocket.server;
 import dev.unixsocket.wire.FrameDecoder;
 import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,16 +24,15 @@ final class ServerConnection {
   private final NetSocket socket;
   private final long id;
   private final ListenerVerticle listener;
+  /** Event-bus handler only, like {@link #replies}. */
   private final FrameDecoder decoder;
-  /** Null with the echo handler: an idle echo connection carries nothing more. */
+  /** Event-bus handler only (null with echo, whose state lives in its pipeline handlers). */
   private final OrderedReplies replies;
   /** The peer, looked up once when first needed (SO_PEERCRED is a system call). */
   private Peer peer;
   /** When the last complete frame arrived (or the connection opened), for the idle timeout. */
   long lastFrameNanos;
   private boolean pausedForReplies;
-  /** Frames decoded from the current read (a field, so the decode lambda allocates nothing). */
-  private int framesThisRead;
   private boolean closed;
 
   ServerConnection(NetSocket socket, long id, ListenerVerticle listener, Peer peer) {
@@ -37,14 +40,19 @@ final class ServerConnection {
     this.peer = peer;
     this.id = id;
     this.listener = listener;
-    this.decoder = listener.framing().decoder(listener.options().getMaxFrame());
-    this.replies = listener.forwarder() == null ? null : new OrderedReplies(this);
+    boolean forwarding = listener.forwarder() != null;
+    this.decoder = forwarding ? listener.framing().decoder(listener.options().getMaxFrame()) : null;
+    this.replies = forwarding ? new OrderedReplies(this) : null;
     this.lastFrameNanos = System.nanoTime();
   }
 
   void start() {
     socket.setWriteQueueMaxSize(listener.options().getMaxQueuedBytes());
-    socket.handler(this::onData);
+    if (replies == null) {
+      startEchoInPipeline((NetSocketInternal) socket);
+    } else {
+      socket.handler(this::onData);
+    }
     // Backpressure: a peer that does not read its replies stops being read, instead of growing our queue.
     socket.drainHandler(v -> resumeIfAllowed());
     // Graceful stop: close() flushes the replies already written, then closes.
@@ -54,6 +62,19 @@ final class ServerConnection {
       closed = true;
       listener.closed(this);
     });
+  }
+
+  /**
+   * Echo runs inside Netty's pipeline, ahead of Vert.x's handler (see {@link EchoHandler}): the
+   * decoder and the echo handler go first, so reads never reach Vert.x's copy-per-read path.
+   */
+  private void startEchoInPipeline(NetSocketInternal internal) {
+    Channel channel = internal.channelHandlerContext().channel();
+    int max = listener.options().getMaxQueuedBytes();
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(Math.max(1, max / 2), max));
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.addFirst("uds-echo", new EchoHandler(this, listener.framing(), listener.nettyPrefix(), listener.stats()));
+    pipeline.addFirst("uds-frames", listener.framing().nettyDecoder(listener.options().getMaxFrame()));
   }
 
   /** Built only when logged: an idle connection should not carry its own strings. */
@@ -84,37 +105,10 @@ final class ServerConnection {
     return closed;
   }
 
+  /** Event-bus handler only: the echo handler runs in the pipeline and never reaches here. */
   private void onData(Buffer chunk) {
     listener.stats().bytesIn.add(chunk.length());
-    if (replies == null) {
-      echo(chunk);
-    } else {
-      forward(chunk);
-    }
-  }
-
-  private void echo(Buffer chunk) {
-    Framing framing = listener.framing();
-    Buffer prefix = listener.prefix();
-    // Sized for small frames answered in full; it grows if need be.
-    Buffer out = Buffer.buffer(chunk.length() + 8 * (prefix.length() + framing.overhead()));
-    framesThisRead = 0;
-    try {
-      decoder.decode(chunk, frame -> {
-        framing.encode(prefix, frame, out);
-        framesThisRead++;
-      });
-    } catch (FrameTooLargeException e) {
-      countFrames(framesThisRead, framesThisRead);
-      write(out); // answer the good frames that came before the bad one
-      closeOversize(e);
-      return;
-    }
-    if (framesThisRead > 0) {
-      lastFrameNanos = System.nanoTime();
-      countFrames(framesThisRead, framesThisRead);
-      write(out);
-    }
+    forward(chunk);
   }
 
   private void forward(Buffer chunk) {
@@ -127,19 +121,11 @@ final class ServerConnection {
     }
     if (replies.pending() != before) {
       lastFrameNanos = System.nanoTime();
-      countFrames(replies.pending() - before, 0);
+      listener.stats().framesIn.add(replies.pending() - before);
     }
     if (replies.pending() >= listener.options().getMaxInFlight() && !pausedForReplies) {
       pausedForReplies = true;
       socket.pause();
-    }
-  }
-
-  private void countFrames(int in, int out) {
-    ServerStats stats = listener.stats();
-    stats.framesIn.add(in);
-    if (out > 0) {
-      stats.framesOut.add(out);
     }
   }
 
@@ -171,8 +157,12 @@ final class ServerConnection {
   }
 
   private void closeOversize(FrameTooLargeException e) {
+    closeOversize(e.getMessage());
+  }
+
+  void closeOversize(String reason) {
     listener.stats().closedOversize.increment();
-    log.warn("{}: closing connection: {}", name(), e.getMessage());
+    log.warn("{}: closing connection: {}", name(), reason);
     socket.close();
   }
 

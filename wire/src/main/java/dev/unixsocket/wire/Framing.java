@@ -1,6 +1,9 @@
 package dev.unixsocket.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.util.ByteProcessor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -35,6 +38,21 @@ public enum Framing {
     @Override
     public int overhead() {
       return 4;
+    }
+
+    @Override
+    public ByteToMessageDecoder nettyDecoder(int maxFrame) {
+      // failFast: refuse a header over max-frame at once, before any of its payload is buffered.
+      return new LengthFieldBasedFrameDecoder(maxFrame + 4, 0, 4, 0, 4, true);
+    }
+
+    @Override
+    public void writeHeader(ByteBuf out, int payloadLength) {
+      out.writeInt(payloadLength);
+    }
+
+    @Override
+    public void writeTrailer(ByteBuf out) {
     }
   },
 
@@ -71,6 +89,21 @@ public enum Framing {
     public int overhead() {
       return 1;
     }
+
+    @Override
+    public ByteToMessageDecoder nettyDecoder(int maxFrame) {
+      // Strips "\n" or "\r\n"; failFast: a line over max-frame fails before its newline arrives.
+      return new LineBasedFrameDecoder(maxFrame, true, true);
+    }
+
+    @Override
+    public void writeHeader(ByteBuf out, int payloadLength) {
+    }
+
+    @Override
+    public void writeTrailer(ByteBuf out) {
+      out.writeByte('\n');
+    }
   };
 
   /** Largest frame payload accepted by default: 10 MiB, as in the original Go project. */
@@ -84,6 +117,18 @@ public enum Framing {
 
   /** Appends one frame whose payload is {@code prefix} followed by {@code payload}, without joining them first. */
   public abstract void encode(Buffer prefix, Buffer payload, Buffer out);
+
+  /**
+   * The same framing as a Netty decoder, for code that works in a Netty pipeline: emits each
+   * payload as a retained slice; a frame over max-frame raises {@link io.netty.handler.codec.TooLongFrameException}.
+   */
+  public abstract ByteToMessageDecoder nettyDecoder(int maxFrame);
+
+  /** Writes what goes before a payload of this length (the length header, or nothing). */
+  public abstract void writeHeader(ByteBuf out, int payloadLength);
+
+  /** Writes what goes after a payload (the newline, or nothing). */
+  public abstract void writeTrailer(ByteBuf out);
 
   /** Bytes the framing adds to each payload on the wire. */
   public abstract int overhead();
