@@ -23,6 +23,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -39,9 +40,10 @@ import java.util.regex.Pattern;
     versionProvider = Version.class,
     sortOptions = false,
     description = {
-        "Runs a server process and a client process, sends messages through the client, restarts the server",
-        "once in the middle, and shows that the client reconnected and that every message got its reply.",
-        "Prints what happened step by step on stdout; the processes' logs go to stderr only on failure."},
+        "Shows the main job in one command: a server and a client process, a server restart, every reply.",
+        "Sends messages through the client process, restarts the server process once in the middle, and checks",
+        "that the client reconnected and that every message got its reply, in order. Prints what happened step",
+        "by step on stdout; the processes' last log lines go to stderr on failure (all of them with --keep-logs)."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "0:every message got its reply, in order, and the client reconnected",
@@ -76,16 +78,20 @@ final class DemoCommand implements Callable<Integer> {
   private PrintWriter out;
   private long startNanos;
   private int step;
-  private final List<Child> children = new ArrayList<>();
+  /** Written by the main thread, read by the shutdown hook too. */
+  private final List<Child> children = new CopyOnWriteArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
     Path socket = socketPath();
     startNanos = System.nanoTime();
-    out.println("uds demo: " + messages + " message(s) through a client process to a server process on " + socket);
+    out.println("uds demo: " + (messages == 1 ? "1 message" : messages + " messages") + " through a client process to a server process on " + socket);
     out.flush();
     Result result = null;
+    // Ctrl-C on the demo must not leave a server running on the socket.
+    Thread onInterrupt = new Thread(() -> cleanUp(socket), "uds-demo-cleanup");
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
     try {
       result = run(socket);
     } catch (DemoFailure e) {
@@ -94,6 +100,11 @@ final class DemoCommand implements Callable<Integer> {
       printLogTails();
     } finally {
       cleanUp(socket);
+      try {
+        Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook runs, and finds nothing left to do
+      }
     }
     if (keepLogs) {
       out.println("logs: " + writeLogs());
@@ -145,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
 
     int next = 1;
     next = sendAndCheck(client, next, before);
-    step("sent messages " + range(1, before) + ": " + before + " replies, each matching its message");
+    step("sent " + messagesRange(1, before) + ": " + replies(before) + ", each matching its message");
 
     server.process.destroy(); // SIGTERM: the server flushes what it owes, removes its socket, exits 0
     int code = server.waitFor("the server to stop after SIGTERM");
@@ -159,7 +170,7 @@ final class DemoCommand implements Callable<Integer> {
       for (int i = next; i < next + whileDown; i++) {
         client.typeLine(message(i));
       }
-      step("sent messages " + range(next, whileDown) + " while no server was listening: they wait in the client's queue");
+      step("sent " + messagesRange(next, whileDown) + " while no server was listening: held in the client's queue");
     }
 
     Child second = startServer(sock, 2);
@@ -167,11 +178,11 @@ final class DemoCommand implements Callable<Integer> {
     step("client reconnected: " + status(reconnected));
     if (whileDown > 0) {
       next = checkReplies(client, next, whileDown);
-      step("the " + whileDown + " queued message(s) went out after the reconnect: " + whileDown + " replies, in order");
+      step("the queued " + messagesRange(next - whileDown, whileDown) + " went out after the reconnect: " + replies(whileDown) + ", in order");
     }
     if (after > 0) {
       next = sendAndCheck(client, next, after);
-      step("sent messages " + range(next - after, after) + ": " + after + " replies");
+      step("sent " + messagesRange(next - after, after) + ": " + replies(after));
     }
 
     client.typeLine("q");
@@ -234,8 +245,12 @@ final class DemoCommand implements Callable<Integer> {
     return "message " + i + " of " + messages;
   }
 
-  private static String range(int first, int count) {
-    return count == 1 ? "" + first : first + "-" + (first + count - 1);
+  private static String messagesRange(int first, int count) {
+    return count == 1 ? "message " + first : "messages " + first + "-" + (first + count - 1);
+  }
+
+  private static String replies(int n) {
+    return n == 1 ? "1 reply" : n + " replies";
   }
 
   /** "uds client: CONNECTED /tmp/x.sock (connected)" without the prefix. */
@@ -273,7 +288,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Kills what still runs and removes the socket file: the path did not exist when we began. */
-  private void cleanUp(Path socket) {
+  private synchronized void cleanUp(Path socket) {
     for (Child c : children) {
       if (c.process.isAlive()) {
         c.process.destroyForcibly();

@@ -47,10 +47,10 @@ class DemoCommandTest {
           .contains("server started (pid ")
           .contains("sent messages 1-4: 4 replies")
           .contains("server stopped with SIGTERM (exit 0); the client saw: DISCONNECTED " + path)
-          .contains("sent messages 5 while no server was listening")
+          .contains("sent message 5 while no server was listening")
           .contains("server started again on the same path")
           .contains("client reconnected: CONNECTED " + path + " (connected on reconnect attempt ")
-          .contains("the 1 queued message(s) went out after the reconnect")
+          .contains("the queued message 5 went out after the reconnect: 1 reply, in order")
           .contains("sent messages 6-7: 2 replies")
           .contains("counted: 7 sent, 7 replied, 0 failed")
           .contains("removed " + path);
