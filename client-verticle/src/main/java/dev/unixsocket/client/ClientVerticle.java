@@ -80,7 +80,7 @@ import java.util.random.RandomGenerator;
  * replies would no longer come back in the order the messages were sent.
  *
  * <p>The event bus's own send timeout still applies to requests waiting in the queue; see
- * {@code FAILURES.md} for every failure code and what to do about it.
+ * {@code docs/event-bus.md} for every failure code and what to do about it.
  */
 public class ClientVerticle extends VerticleBase {
 

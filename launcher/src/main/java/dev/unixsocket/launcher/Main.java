@@ -18,14 +18,21 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    if (isStandardLaunch(args)) {
+      // launch() returns once the verticle is deployed: Vert.x's threads keep it running, and the
+      // launcher's shutdown hook undeploys it on SIGINT/SIGTERM. Exiting here would stop it at once.
+      int code = new VertxApplication(args, new StandardLaunchHooks()).launch();
+      if (code != 0) {
+        System.exit(code);
+      }
+      return;
+    }
+    System.exit(commandLine().execute(args));
   }
 
-  static int run(String[] args) {
-    if (args.length > 0 && !COMMANDS.contains(args[0])) {
-      return new VertxApplication(args, new StandardLaunchHooks()).launch();
-    }
-    return commandLine().execute(args);
+  /** Anything but one of our commands goes to the standard Vert.x launcher. */
+  static boolean isStandardLaunch(String[] args) {
+    return args.length > 0 && !COMMANDS.contains(args[0]);
   }
 
   static CommandLine commandLine() {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Fast, reliable messaging between processes over Unix domain sockets (Vert.x verticles).",
-    subcommands = {ServerCommand.class, ClientCommand.class, BenchCommand.class},
+    subcommands = {ServerCommand.class, ClientCommand.class, BenchCommand.class, DemoCommand.class},
     footer = {"", "Also: java -jar uds.jar <VerticleClass> -conf cfg.json (the standard Vert.x launcher)."})
 final class UdsCommand implements Runnable {
 

@@ -1,0 +1,139 @@
+package dev.unixsocket.examples;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@link ServerApp}: the server verticle with {@link UppercaseHandler} behind it, talked to by a plain JDK socket. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class UppercaseHandlerTest {
+
+  private Vertx vertx;
+  private Path path;
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
+    // Short on purpose: the kernel limit for a socket path is 107 bytes.
+    path = Path.of("/tmp/uds-ex-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    vertx.close().await(20, TimeUnit.SECONDS);
+    Files.deleteIfExists(path);
+  }
+
+  private DeploymentOptions config(String framing) {
+    return new DeploymentOptions().setConfig(new JsonObject().put("path", path.toString()).put("framing", framing));
+  }
+
+  @Test
+  void answersLengthFramesInUpperCaseAndAnEmptyFrameWithAnErrorFrame(VertxTestContext ctx) {
+    vertx.deployVerticle(ServerApp.class.getName(), config("length"))
+        .compose(id -> vertx.executeBlocking(() -> {
+          try (SocketChannel ch = connect()) {
+            // Three frames at once: the replies come back one each, in order.
+            writeFrame(ch, "hello");
+            writeFrame(ch, "");
+            writeFrame(ch, "Grüße");
+            return new String[] {readFrame(ch), readFrame(ch), readFrame(ch)};
+          }
+        }))
+        .onComplete(ctx.succeeding(replies -> ctx.verify(() -> {
+          assertThat(replies).containsExactly("HELLO", "error:failed: 400 empty message", "GRÜSSE");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void answersLinesInUpperCase(VertxTestContext ctx) {
+    vertx.deployVerticle(ServerApp.class.getName(), config("line"))
+        .compose(id -> vertx.executeBlocking(() -> {
+          try (SocketChannel ch = connect()) {
+            ch.write(ByteBuffer.wrap("one\r\ntwo\n".getBytes(StandardCharsets.UTF_8)));
+            return readLine(ch) + "|" + readLine(ch);
+          }
+        }))
+        .onComplete(ctx.succeeding(replies -> ctx.verify(() -> {
+          assertThat(replies).isEqualTo("ONE|TWO");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void undeployingTheAppStopsTheServerAndRemovesItsSocket(VertxTestContext ctx) {
+    vertx.deployVerticle(ServerApp.class.getName(), config("length"))
+        .compose(id -> {
+          ctx.verify(() -> assertThat(path).exists());
+          return vertx.undeploy(id);
+        })
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertThat(path).doesNotExist();
+          ctx.completeNow();
+        })));
+  }
+
+  private SocketChannel connect() throws IOException {
+    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    ch.connect(UnixDomainSocketAddress.of(path));
+    return ch;
+  }
+
+  private static void writeFrame(SocketChannel ch, String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  private static String readFrame(SocketChannel ch) throws IOException {
+    int n = readFully(ch, 4).getInt();
+    return StandardCharsets.UTF_8.decode(readFully(ch, n)).toString();
+  }
+
+  private static String readLine(SocketChannel ch) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    while (true) {
+      byte c = readFully(ch, 1).get();
+      if (c == '\n') {
+        return sb.toString();
+      }
+      sb.append((char) c);
+    }
+  }
+
+  private static ByteBuffer readFully(SocketChannel ch, int n) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(n);
+    while (b.hasRemaining()) {
+      if (ch.read(b) < 0) {
+        throw new EOFException("closed with " + b.remaining() + " of " + n + " bytes missing");
+      }
+    }
+    return b.flip();
+  }
+}

@@ -1,0 +1,80 @@
+package dev.unixsocket.launcher;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code uds demo} as a user runs it: one process that runs a server and a client process. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DemoCommandTest {
+
+  private final Path path = Path.of("/tmp/uds-demo-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+
+  @AfterEach
+  void tearDown() throws IOException {
+    Files.deleteIfExists(path);
+  }
+
+  /** Every stdout line up to the process's end. */
+  private static List<String> allOut(UdsProcess p) throws InterruptedException {
+    List<String> lines = new ArrayList<>();
+    while (true) {
+      String line = p.nextOut();
+      lines.add(line);
+      if (line.startsWith("OK:") || line.startsWith("FAILED:")) {
+        return lines;
+      }
+    }
+  }
+
+  @Test
+  void restartsTheServerOnceAndAccountsForEveryMessage() throws Exception {
+    try (UdsProcess demo = UdsProcess.start("demo", "--messages", "7", "--path", path.toString())) {
+      List<String> out = allOut(demo);
+      assertThat(demo.waitFor()).as("exit status; stdout: %s", out).isZero();
+      String all = String.join("\n", out);
+      assertThat(all)
+          .contains("server started (pid ")
+          .contains("sent messages 1-4: 4 replies")
+          .contains("server stopped with SIGTERM (exit 0); the client saw: DISCONNECTED " + path)
+          .contains("sent message 5 while no server was listening")
+          .contains("server started again on the same path")
+          .contains("client reconnected: CONNECTED " + path + " (connected on reconnect attempt ")
+          .contains("the queued message 5 went out after the reconnect: 1 reply, in order")
+          .contains("sent messages 6-7: 2 replies")
+          .contains("counted: 7 sent, 7 replied, 0 failed")
+          .contains("removed " + path);
+      assertThat(out.get(out.size() - 1))
+          .startsWith("OK: 7/7 messages answered in order; server restarted once; client reconnected 1 time(s); ");
+    }
+    assertThat(path).doesNotExist();
+  }
+
+  @Test
+  void refusesAPathThatExistsAndLeavesItAlone() throws Exception {
+    Files.writeString(path, "not mine");
+    try (UdsProcess demo = UdsProcess.start("demo", "--path", path.toString())) {
+      assertThat(demo.waitFor()).isEqualTo(1);
+      assertThat(demo.awaitErr(l -> l.startsWith("uds demo:"))).contains("already exists").contains("choose another --path");
+    }
+    assertThat(Files.readString(path)).isEqualTo("not mine");
+  }
+
+  @Test
+  void badMessageCountIsAUsageError() throws Exception {
+    try (UdsProcess demo = UdsProcess.start("demo", "--messages", "0")) {
+      assertThat(demo.waitFor()).isEqualTo(2);
+      assertThat(demo.awaitErr(l -> l.startsWith("uds demo:"))).contains("--messages must be between 1 and 10000");
+    }
+  }
+}
