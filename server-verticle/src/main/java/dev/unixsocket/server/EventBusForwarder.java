@@ -26,15 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class EventBusForwarder {
 
-  /** Header: the connection's number, unique within this server process. */
-  public static final String HEADER_CONNECTION = "uds.connection";
-  /** Header: the socket path the frame came in on. */
-  public static final String HEADER_PATH = "uds.path";
-  /** Header: the peer's uid, where the transport tells it. */
-  public static final String HEADER_PEER_UID = "uds.peer.uid";
-  /** Header: the peer's pid, where the transport tells it (epoll). */
-  public static final String HEADER_PEER_PID = "uds.peer.pid";
-
   private static final Logger log = LoggerFactory.getLogger(EventBusForwarder.class);
 
   private final EventBus eventBus;
@@ -59,13 +50,13 @@ final class EventBusForwarder {
   void forward(Buffer frame, ServerConnection connection, OrderedReplies.Slot slot) {
     DeliveryOptions delivery = new DeliveryOptions()
         .setSendTimeout(listener.options().getRequestTimeoutMs())
-        .addHeader(HEADER_CONNECTION, Long.toString(connection.id()))
-        .addHeader(HEADER_PATH, listener.path());
+        .addHeader(InboundHeaders.CONNECTION, Long.toString(connection.id()))
+        .addHeader(InboundHeaders.PATH, listener.path());
     Peer peer = connection.peer();
     if (peer.known()) {
-      delivery.addHeader(HEADER_PEER_UID, Integer.toString(peer.uid()));
+      delivery.addHeader(InboundHeaders.PEER_UID, Integer.toString(peer.uid()));
       if (peer.pid() >= 0) {
-        delivery.addHeader(HEADER_PEER_PID, Integer.toString(peer.pid()));
+        delivery.addHeader(InboundHeaders.PEER_PID, Integer.toString(peer.pid()));
       }
     }
     long started = latency == null ? 0 : System.nanoTime();

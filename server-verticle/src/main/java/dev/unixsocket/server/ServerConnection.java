@@ -4,7 +4,11 @@ import dev.unixsocket.wire.FrameDecoder;
 import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.WriteBufferWaterMark;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -33,6 +37,8 @@ final class ServerConnection {
   /** When the last complete frame arrived (or the connection opened), for the idle timeout. */
   long lastFrameNanos;
   private boolean pausedForReplies;
+  /** Event-bus handler: no more reading; close when the last reply is written. */
+  private boolean closing;
   private boolean closed;
 
   ServerConnection(NetSocket socket, long id, ListenerVerticle listener, Peer peer) {
@@ -50,13 +56,16 @@ final class ServerConnection {
     socket.setWriteQueueMaxSize(listener.options().getMaxQueuedBytes());
     if (replies == null) {
       startEchoInPipeline((NetSocketInternal) socket);
+      // Graceful stop: close() flushes the replies already written, then closes.
+      socket.shutdownHandler(v -> socket.close());
     } else {
       socket.handler(this::onData);
+      watchHalfClose((NetSocketInternal) socket);
+      // Graceful stop: stop reading, and close once the handlers have answered what was read.
+      socket.shutdownHandler(v -> closeWhenAnswered());
     }
     // Backpressure: a peer that does not read its replies stops being read, instead of growing our queue.
     socket.drainHandler(v -> resumeIfAllowed());
-    // Graceful stop: close() flushes the replies already written, then closes.
-    socket.shutdownHandler(v -> socket.close());
     socket.exceptionHandler(e -> log.debug("{}: {}", name(), e.toString()));
     socket.closeHandler(v -> {
       closed = true;
@@ -75,6 +84,34 @@ final class ServerConnection {
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addFirst("uds-echo", new EchoHandler(this, listener.framing(), listener.nettyPrefix(), listener.stats()));
     pipeline.addFirst("uds-frames", listener.framing().nettyDecoder(listener.options().getMaxFrame()));
+  }
+
+  /**
+   * A peer that shuts down its sending side ({@code printf x | socat - UNIX-CONNECT:...}) still
+   * waits for its replies: keep the channel half-open and close once the handlers have answered.
+   * Netty would otherwise close on end of input, before the event-bus replies come back.
+   */
+  private void watchHalfClose(NetSocketInternal internal) {
+    Channel channel = internal.channelHandlerContext().channel();
+    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    channel.pipeline().addFirst("uds-half-close", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+          closeWhenAnswered();
+        }
+        ctx.fireUserEventTriggered(evt);
+      }
+    });
+  }
+
+  /** Reads no more; closes (flushing what was written) as soon as every frame read has its reply. */
+  private void closeWhenAnswered() {
+    closing = true;
+    socket.pause();
+    if (replies.pending() == 0) {
+      socket.close();
+    }
   }
 
   /** Built only when logged: an idle connection should not carry its own strings. */
@@ -107,6 +144,9 @@ final class ServerConnection {
 
   /** Event-bus handler only: the echo handler runs in the pipeline and never reaches here. */
   private void onData(Buffer chunk) {
+    if (closing) {
+      return; // after an oversize frame or a stop: nothing more is read
+    }
     listener.stats().bytesIn.add(chunk.length());
     forward(chunk);
   }
@@ -133,6 +173,12 @@ final class ServerConnection {
   void writeReplies(Buffer out, int frames) {
     listener.stats().framesOut.add(frames);
     write(out);
+    if (closing) {
+      if (replies.pending() == 0) {
+        socket.close();
+      }
+      return;
+    }
     if (pausedForReplies && replies.pending() < listener.options().getMaxInFlight()) {
       pausedForReplies = false;
       resumeIfAllowed();
@@ -151,13 +197,16 @@ final class ServerConnection {
   }
 
   private void resumeIfAllowed() {
-    if (!pausedForReplies && !socket.writeQueueFull()) {
+    if (!closing && !pausedForReplies && !socket.writeQueueFull()) {
       socket.resume();
     }
   }
 
+  /** Event-bus handler: the frames read before the bad one still get their replies, then it closes. */
   private void closeOversize(FrameTooLargeException e) {
-    closeOversize(e.getMessage());
+    listener.stats().closedOversize.increment();
+    log.warn("{}: closing connection: {}", name(), e.getMessage());
+    closeWhenAnswered();
   }
 
   void closeOversize(String reason) {

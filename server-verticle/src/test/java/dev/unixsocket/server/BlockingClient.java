@@ -79,6 +79,11 @@ final class BlockingClient implements AutoCloseable {
     return b.flip();
   }
 
+  /** Half-close: tell the server we send no more, keep reading. */
+  void shutdownOutput() throws IOException {
+    channel.shutdownOutput();
+  }
+
   void configureNonBlocking() throws IOException {
     channel.configureBlocking(false);
   }

@@ -356,11 +356,11 @@ abstract class ServerContractTest {
       assertThat(c.readFrame()).isEqualTo("{\"got\":\"hi\"}");
     }
     io.vertx.core.MultiMap h = headers.get(10, TimeUnit.SECONDS);
-    assertThat(h.get(EventBusForwarder.HEADER_CONNECTION)).matches("\\d+");
-    assertThat(h.get(EventBusForwarder.HEADER_PATH)).isEqualTo(path.toString());
-    assertThat(h.get(EventBusForwarder.HEADER_PEER_UID)).isEqualTo(Integer.toString(myUid()));
+    assertThat(h.get(InboundHeaders.CONNECTION)).matches("\\d+");
+    assertThat(h.get(InboundHeaders.PATH)).isEqualTo(path.toString());
+    assertThat(h.get(InboundHeaders.PEER_UID)).isEqualTo(Integer.toString(myUid()));
     if (transport() != Transport.NIO) {
-      assertThat(h.get(EventBusForwarder.HEADER_PEER_PID)).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+      assertThat(h.get(InboundHeaders.PEER_PID)).isEqualTo(Long.toString(ProcessHandle.current().pid()));
     }
   }
 
@@ -484,6 +484,41 @@ abstract class ServerContractTest {
       assertThat(written).isLessThan(64L * 1024 * 1024);
       other.writeFrame("unaffected");
       assertThat(other.readFrame()).isEqualTo("echo:unaffected");
+    }
+  }
+
+  @Test
+  void peerThatStopsSendingStillGetsEveryEventBusReply() throws Exception {
+    // As with: printf 'a\nb\n' | socat - UNIX-CONNECT:PATH
+    org.junit.jupiter.api.Assumptions.assumeTrue(transport() == Transport.EPOLL,
+        "Netty honours half-closure on domain sockets only with epoll: NIO and io_uring close at end of input");
+    vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS,
+        msg -> vertx.setTimer(50, t -> msg.reply("late:" + msg.body())));
+    start(options().setHandler(FrameHandler.EVENTBUS));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("a");
+      c.writeFrame("b");
+      c.shutdownOutput();
+      assertThat(c.readFrame()).isEqualTo("late:a");
+      assertThat(c.readFrame()).isEqualTo("late:b");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void gracefulStopWaitsForEventBusRepliesAlreadyOwed() throws Exception {
+    java.util.concurrent.CompletableFuture<io.vertx.core.eventbus.Message<Buffer>> held = new java.util.concurrent.CompletableFuture<>();
+    vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS, held::complete);
+    String id = start(options().setHandler(FrameHandler.EVENTBUS));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("owed");
+      io.vertx.core.eventbus.Message<Buffer> request = held.get(10, TimeUnit.SECONDS);
+      Future<Void> stopped = vertx.undeploy(id);
+      // The stop has begun and the reply is still owed: answer it now; it must reach the peer.
+      vertx.setTimer(100, t -> request.reply("paid"));
+      assertThat(c.readFrame()).isEqualTo("paid");
+      assertThat(c.closedByPeer()).isTrue();
+      await(stopped);
     }
   }
 }
