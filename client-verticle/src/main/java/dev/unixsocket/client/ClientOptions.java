@@ -2,9 +2,9 @@ package dev.unixsocket.client;
 
 import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.Framing;
+import dev.unixsocket.wire.SocketPath;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -47,7 +47,7 @@ public class ClientOptions {
   /** Most bytes handed to the socket in one write (one frame larger than this goes alone). */
   public static final int DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
   /** The kernel's limit for a socket path: sun_path holds 108 bytes including the final NUL. */
-  public static final int MAX_PATH_BYTES = 107;
+  public static final int MAX_PATH_BYTES = SocketPath.MAX_BYTES;
 
   private String path = DEFAULT_PATH;
   private Framing framing = DEFAULT_FRAMING;
@@ -193,15 +193,7 @@ public class ClientOptions {
 
   /** The server's socket path: absolute or relative, at most 107 bytes. */
   public ClientOptions setPath(String path) {
-    if (path == null || path.isEmpty()) {
-      throw new IllegalArgumentException("path must not be empty");
-    }
-    int bytes = path.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > MAX_PATH_BYTES) {
-      throw new IllegalArgumentException("socket path is " + bytes + " bytes, over the kernel's limit of "
-          + MAX_PATH_BYTES + ": " + path + "; use a shorter path such as /tmp/app.sock");
-    }
-    this.path = path;
+    this.path = SocketPath.check(path);
     return this;
   }
 

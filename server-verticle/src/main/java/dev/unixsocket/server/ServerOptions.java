@@ -1,12 +1,12 @@
 package dev.unixsocket.server;
 
 import dev.unixsocket.wire.Framing;
+import dev.unixsocket.wire.SocketPath;
 import dev.unixsocket.wire.TransportChoice;
 import dev.unixsocket.wire.DefaultPath;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -52,7 +52,7 @@ public class ServerOptions {
   /** Reply bytes queued for one connection before its reading pauses (a peer that does not read). */
   public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
   /** The kernel's limit for a socket path: sun_path holds 108 bytes including the final NUL. */
-  public static final int MAX_PATH_BYTES = 107;
+  public static final int MAX_PATH_BYTES = SocketPath.MAX_BYTES;
 
   private String path = DEFAULT_PATH;
   private Framing framing = DEFAULT_FRAMING;
@@ -186,15 +186,7 @@ public class ServerOptions {
 
   /** The socket's filesystem path: absolute or relative, at most 107 bytes. */
   public ServerOptions setPath(String path) {
-    if (path == null || path.isEmpty()) {
-      throw new IllegalArgumentException("path must not be empty");
-    }
-    int bytes = path.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > MAX_PATH_BYTES) {
-      throw new IllegalArgumentException("socket path is " + bytes + " bytes, over the kernel's limit of "
-          + MAX_PATH_BYTES + ": " + path + "; use a shorter path such as /tmp/app.sock");
-    }
-    this.path = path;
+    this.path = SocketPath.check(path);
     return this;
   }
 
