@@ -89,8 +89,8 @@ final class BlockingClient implements AutoCloseable {
   }
 
   /** With a non-blocking channel: writes what the kernel takes now, returns how much. */
-  int tryWrite(byte[] bytes) throws IOException {
-    return channel.write(ByteBuffer.wrap(bytes));
+  int tryWrite(ByteBuffer bytes) throws IOException {
+    return channel.write(bytes);
   }
 
   @Override
