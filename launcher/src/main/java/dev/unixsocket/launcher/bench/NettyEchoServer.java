@@ -229,7 +229,9 @@ public final class NettyEchoServer implements AutoCloseable {
 
     private void smallReply(ChannelHandlerContext ctx, ByteBuf src, int index, int n) {
       if (out == null) {
-        out = ctx.alloc().directBuffer(Math.max(1024, 2 * (4 + prefix.length + n)));
+        // Room for this read's replies at once: at most twice the request bytes (tiny frames).
+        int hint = src == partial ? 4 + n : src.readableBytes();
+        out = ctx.alloc().directBuffer(Math.max(256, Math.min(2 * hint + prefix.length + 64, 1 << 16)));
       }
       head(out, prefix, n).writeBytes(src, index, n);
     }

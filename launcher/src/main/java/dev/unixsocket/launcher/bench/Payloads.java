@@ -20,7 +20,13 @@ final class Payloads {
 
   private final int size;
   private final int stampLength;
-  /** {@code size + ALPHABET.length} bytes of the repeating alphabet, direct, never written after construction. */
+  /**
+   * {@code size + ALPHABET.length} bytes of the repeating alphabet, twice: an array to copy from
+   * (Netty copies an array into a direct buffer with one memory copy, but makes a new NIO slice
+   * per call to copy from a direct ByteBuf) and a direct buffer to compare with. Never written
+   * after construction.
+   */
+  private final byte[] patternBytes;
   private final ByteBuf pattern;
 
   Payloads(int size) {
@@ -30,11 +36,12 @@ final class Payloads {
     this.size = size;
     this.stampLength = Math.min(STAMP, size);
     int n = size + ALPHABET.length;
-    ByteBuf p = Unpooled.directBuffer(n, n);
+    this.patternBytes = new byte[n];
     for (int i = 0; i < n; i++) {
-      p.writeByte(ALPHABET[i % ALPHABET.length]);
+      patternBytes[i] = ALPHABET[i % ALPHABET.length];
     }
-    this.pattern = Unpooled.unreleasableBuffer(p);
+    // Not wrapped (e.g. unreleasable): a wrapper is read through a new NIO slice per comparison.
+    this.pattern = Unpooled.directBuffer(n, n).writeBytes(patternBytes);
   }
 
   int size() {
@@ -43,12 +50,16 @@ final class Payloads {
 
   /** Appends the {@code size} payload bytes of frame {@code seq} to {@code out}. */
   void write(ByteBuf out, long seq) {
-    for (int shift = 4 * (stampLength - 1); shift >= 0; shift -= 4) {
-      out.writeByte(HEX[(int) (seq >>> shift) & 15]);
+    if (stampLength == STAMP) {
+      out.writeLong(hex8(seq >>> 32)).writeLong(hex8(seq));
+    } else {
+      for (int shift = 4 * (stampLength - 1); shift >= 0; shift -= 4) {
+        out.writeByte(HEX[(int) (seq >>> shift) & 15]);
+      }
     }
     int rest = size - stampLength;
     if (rest > 0) {
-      out.writeBytes(pattern, (int) Long.remainderUnsigned(seq, ALPHABET.length), rest);
+      out.writeBytes(patternBytes, (int) Long.remainderUnsigned(seq, ALPHABET.length), rest);
     }
   }
 
@@ -61,6 +72,11 @@ final class Payloads {
   int mismatch(ByteBuf in, int index, long seq, int from, int len) {
     int pos = from;
     int end = from + len;
+    if (pos == 0 && stampLength == STAMP && end >= STAMP
+        && in.getLong(index) == hex8(seq >>> 32) && in.getLong(index + 8) == hex8(seq)) {
+      pos = STAMP; // the usual case: the whole stamp in this chunk, two comparisons
+      index += STAMP;
+    }
     for (; pos < stampLength && pos < end; pos++, index++) {
       if (in.getByte(index) != stampByte(seq, pos)) {
         return pos;
@@ -83,6 +99,15 @@ final class Payloads {
   /** Byte {@code pos} of the payload of frame {@code seq}. */
   byte byteAt(long seq, int pos) {
     return pos < stampLength ? stampByte(seq, pos) : pattern.getByte(patternIndex(seq, pos));
+  }
+
+  /** The 8 hex digits of the low 32 bits of {@code v}, as ASCII bytes in a big-endian long. */
+  private static long hex8(long v) {
+    long r = 0;
+    for (int shift = 28; shift >= 0; shift -= 4) {
+      r = (r << 8) | HEX[(int) (v >>> shift) & 15];
+    }
+    return r;
   }
 
   private byte stampByte(long seq, int pos) {
