@@ -81,6 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Socket path of the server (default: ${DEFAULT-VALUE}).")
   String path;
 
+  @Option(names = "--event-bus",
+      description = {"End to end inside this JVM: starts a server verticle on --path and a client verticle, and keeps",
+          "--pipeline requests in flight through the client's event-bus send address (no running server needed)."})
+  boolean eventBus;
+
   @Option(names = "--mode", defaultValue = "echo", paramLabel = "MODE",
       description = "echo (K in flight), pingpong (1 in flight) or idle (default: ${DEFAULT-VALUE}).")
   Mode mode;
@@ -137,7 +142,9 @@ public final class BenchCommand implements Callable<Integer> {
       if (!Epoll.isAvailable()) {
         throw new BenchFailure("epoll transport not available: " + describe(Epoll.unavailabilityCause()));
       }
-      JsonObject result = mode == Mode.idle ? runIdle() : runLoad();
+      JsonObject result = eventBus
+          ? EventBusLoad.run(path, pipeline, size, warmup, duration)
+          : mode == Mode.idle ? runIdle() : runLoad();
       print(result);
       return result.getLong("errors") == 0 ? 0 : 1;
     } catch (BenchFailure e) {
@@ -147,6 +154,10 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       err().println("bench: interrupted");
+      err().flush();
+      return 1;
+    } catch (Exception e) {
+      err().println("bench: " + describe(e));
       err().flush();
       return 1;
     }
@@ -611,7 +622,7 @@ public final class BenchCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "errors       %d%n", r.getLong("errors"));
     } else {
       out.printf(Locale.ROOT, "%s %d B x %d conn x %d in flight, %s framing, %.1f s measured after %.1f s warm-up%n",
-          mode, size, connections, r.getInteger("pipeline"), framing.label(), r.getDouble("seconds"), warmup);
+          eventBus ? "event-bus" : mode, size, connections, r.getInteger("pipeline"), framing.label(), r.getDouble("seconds"), warmup);
       out.printf(Locale.ROOT, "messages/s   %,d%n", r.getLong("messagesPerSecond"));
       out.printf(Locale.ROOT, "MB/s         %.2f (payload bytes each way, 1 MB = 10^6 B)%n", r.getDouble("mbPerSecond"));
       out.printf(Locale.ROOT, "latency us   p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
