@@ -112,7 +112,7 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
         batch = null;
       }
       ctx.flush();
-      connection.closeOversize(cause.getMessage());
+      connection.closeOversize("frame exceeds max-frame " + connection.maxFrame() + " (" + cause.getMessage() + ")");
       return;
     }
     ctx.fireExceptionCaught(cause);

@@ -126,6 +126,10 @@ final class ServerConnection {
     return peer;
   }
 
+  int maxFrame() {
+    return listener.options().getMaxFrame();
+  }
+
   OrderedReplies replies() {
     return replies;
   }
