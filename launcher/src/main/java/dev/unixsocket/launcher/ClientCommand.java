@@ -50,6 +50,11 @@ final class ClientCommand implements Callable<Integer> {
       defaultValue = "length")
   String framing;
 
+  @Option(names = "--max-frame", paramLabel = "BYTES",
+      description = "Largest payload sent or accepted; a longer line fails at once (default: ${DEFAULT-VALUE}).",
+      defaultValue = "" + ClientOptions.DEFAULT_MAX_FRAME)
+  int maxFrame;
+
   @Option(names = "--reconnect-initial", paramLabel = "MS", description = "First reconnect delay (default: ${DEFAULT-VALUE}).",
       defaultValue = "" + ClientOptions.DEFAULT_RECONNECT_INITIAL_DELAY_MS)
   long reconnectInitialMs;
@@ -142,6 +147,7 @@ final class ClientCommand implements Callable<Integer> {
       return new ClientOptions()
           .setPath(path)
           .setFraming(Framing.of(framing))
+          .setMaxFrame(maxFrame)
           .setReconnectInitialDelayMs(reconnectInitialMs)
           .setReconnectMaxDelayMs(reconnectMaxMs)
           .setQueueCapacity(queue)
