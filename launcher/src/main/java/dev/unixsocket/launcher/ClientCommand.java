@@ -7,6 +7,7 @@ import dev.unixsocket.wire.Framing;
 import dev.unixsocket.wire.TransportChoice;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -81,18 +82,8 @@ final class ClientCommand implements Callable<Integer> {
       defaultValue = "auto")
   String transport;
 
-  @Option(names = "--metrics", paramLabel = "HOST:PORT",
-      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; default: off).")
-  String metrics;
-
-  /** The metrics endpoint asked for, or null; a bad value is a usage error. */
-  MetricsEndpoint metricsEndpoint() {
-    try {
-      return metrics == null ? null : MetricsEndpoint.parse(metrics);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-  }
+  @Mixin
+  MetricsOption metrics;
 
   @Override
   public Integer call() throws IOException {
@@ -102,7 +93,7 @@ final class ClientCommand implements Callable<Integer> {
     PrintStream err = System.err;
     String name = spec.qualifiedName();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
-        TransportChoice.of(transport).resolve(), metricsEndpoint(),
+        TransportChoice.of(transport).resolve(), metrics.endpoint(),
         vertx -> {
           // Registered before the client starts, so its first state change is shown too.
           vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> err.println(name + ": " + describeStatus(m.body())));

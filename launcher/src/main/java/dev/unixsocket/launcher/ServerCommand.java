@@ -7,6 +7,7 @@ import dev.unixsocket.wire.Framing;
 import dev.unixsocket.wire.TransportChoice;
 import io.vertx.core.transport.Transport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -95,24 +96,14 @@ final class ServerCommand implements Callable<Integer> {
       description = "Close a connection that completes no frame for this long (default: 0 = never).", defaultValue = "0")
   int idleTimeoutSeconds;
 
-  @Option(names = "--metrics", paramLabel = "HOST:PORT",
-      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; default: off).")
-  String metrics;
-
-  /** The metrics endpoint asked for, or null; a bad value is a usage error. */
-  MetricsEndpoint metricsEndpoint() {
-    try {
-      return metrics == null ? null : MetricsEndpoint.parse(metrics);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-  }
+  @Mixin
+  MetricsOption metrics;
 
   @Override
   public Integer call() {
     ServerOptions options = options();
     Transport chosen = options.getTransport().resolve();
-    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metricsEndpoint(), VerticleRun.deployAll(deploy), ctx ->
+    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(), VerticleRun.deployAll(deploy), ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label() + ")"));
