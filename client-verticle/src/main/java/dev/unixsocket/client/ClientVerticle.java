@@ -2,6 +2,7 @@ package dev.unixsocket.client;
 
 import dev.unixsocket.wire.FrameDecoder;
 import dev.unixsocket.wire.FrameTooLargeException;
+import dev.unixsocket.wire.Framing;
 import io.netty.channel.unix.Errors;
 import io.vertx.core.Future;
 import io.micrometer.core.instrument.Meter;
@@ -105,7 +106,8 @@ public class ClientVerticle extends VerticleBase {
   private ClientOptions options;
   private final RandomGenerator random;
   private Backoff backoff;
-  private Buffer helloFrame;
+  /** The hello's payload, checked once at start; null without a hello. */
+  private Buffer helloPayload;
   private String path;
   private NetClient netClient;
   private MessageConsumer<Object> consumer;
@@ -181,7 +183,8 @@ public class ClientVerticle extends VerticleBase {
       if (payload.length() > options.getMaxFrame()) {
         throw new IllegalArgumentException("hello message is " + payload.length() + " bytes, over maxFrame " + options.getMaxFrame());
       }
-      helloFrame = options.getFraming().encode(payload); // throws for a newline under line framing
+      options.getFraming().check(payload); // throws for a newline under line framing
+      helloPayload = payload;
     }
   }
 
@@ -207,14 +210,13 @@ public class ClientVerticle extends VerticleBase {
           "frame too large: " + payload.length() + " bytes exceeds max-frame " + options.getMaxFrame());
       return;
     }
-    Buffer frame;
     try {
-      frame = options.getFraming().encode(payload);
+      options.getFraming().check(payload); // framed later, straight into the socket write
     } catch (IllegalArgumentException e) {
       fail(message, ClientFailure.BAD_BODY, "bad body: " + e.getMessage());
       return;
     }
-    if (!queue.offer(Outbound.of(frame, message))) {
+    if (!queue.offer(Outbound.of(payload, message))) {
       fail(message, ClientFailure.QUEUE_FULL, "queue full (capacity " + queue.capacity() + ")");
       return;
     }
@@ -257,20 +259,22 @@ public class ClientVerticle extends VerticleBase {
       return;
     }
     int maxBatch = options.getMaxBatchBytes();
+    Framing framing = options.getFraming();
+    int overhead = framing.overhead();
     while ((conn.helloPending || !queue.isEmpty()) && !conn.socket.writeQueueFull()) {
       Buffer batch = Buffer.buffer(Math.min(maxBatch, 4096));
       int framesInBatch = 0;
       if (conn.helloPending) {
         conn.helloPending = false;
-        batch.appendBuffer(helloFrame);
-        inFlight.written(Outbound.hello(helloFrame));
+        framing.appendChecked(helloPayload, batch);
+        inFlight.written(Outbound.hello(helloPayload));
         framesInBatch++;
       }
       for (Outbound next = queue.peek();
-           next != null && (batch.length() == 0 || batch.length() + next.frame.length() <= maxBatch);
+           next != null && (batch.length() == 0 || batch.length() + next.payload.length() + overhead <= maxBatch);
            next = queue.peek()) {
         queue.poll();
-        batch.appendBuffer(next.frame);
+        framing.appendChecked(next.payload, batch);
         inFlight.written(next);
         framesInBatch++;
       }
@@ -349,7 +353,7 @@ public class ClientVerticle extends VerticleBase {
     // Fresh state for every connection: nothing from an earlier one (decoder bytes, a write
     // error, a half-built batch) can leak into this one.
     Connection conn = new Connection(socket, options.getFraming().decoder(options.getMaxFrame()), System.nanoTime());
-    conn.helloPending = helloFrame != null;
+    conn.helloPending = helloPayload != null;
     current = conn;
     socket.handler(chunk -> onData(conn, chunk));
     socket.drainHandler(v -> {

@@ -4,7 +4,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 
 /**
- * One message on its way to the server: its encoded frame and who gets the reply. Lives in the
+ * One message on its way to the server: its payload and who gets the reply. The payload is
+ * framed straight into the socket write that carries it, so it is copied once, not twice. Lives in the
  * {@link OutboundQueue} until written, then in the {@link ReplyMatcher} until answered.
  */
 final class Outbound {
@@ -18,26 +19,26 @@ final class Outbound {
     HELLO
   }
 
-  /** The whole frame (header or delimiter included), ready to append to a write. */
-  final Buffer frame;
+  /** The payload, already checked against max-frame and the framing's rules. */
+  final Buffer payload;
   final Kind kind;
   /** The message to reply to, for {@link Kind#REQUEST}; {@code null} otherwise. */
   final Message<?> requester;
 
-  private Outbound(Buffer frame, Kind kind, Message<?> requester) {
-    this.frame = frame;
+  private Outbound(Buffer payload, Kind kind, Message<?> requester) {
+    this.payload = payload;
     this.kind = kind;
     this.requester = requester;
   }
 
   /** A message from the event bus: a request if it carries a reply address, else a send. */
-  static Outbound of(Buffer frame, Message<?> message) {
+  static Outbound of(Buffer payload, Message<?> message) {
     return message.replyAddress() != null
-        ? new Outbound(frame, Kind.REQUEST, message)
-        : new Outbound(frame, Kind.SEND, null);
+        ? new Outbound(payload, Kind.REQUEST, message)
+        : new Outbound(payload, Kind.SEND, null);
   }
 
-  static Outbound hello(Buffer frame) {
-    return new Outbound(frame, Kind.HELLO, null);
+  static Outbound hello(Buffer payload) {
+    return new Outbound(payload, Kind.HELLO, null);
   }
 }

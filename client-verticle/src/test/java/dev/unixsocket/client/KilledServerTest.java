@@ -5,14 +5,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,7 +43,7 @@ class KilledServerTest extends ClientTestBase {
     signal(server, "STOP");
     List<Future<String>> inFlight = requests("f", 3_000);
     await().atMost(WAIT).until(() -> client.inFlightCount() == 3_000);
-    kill(server);
+    ChildServerMain.kill(server);
     for (Future<String> f : inFlight) {
       assertThat(failure(f, ClientFailure.CONNECTION_LOST).getMessage()).startsWith("connection lost; delivery unknown");
     }
@@ -71,7 +65,7 @@ class KilledServerTest extends ClientTestBase {
     signal(server, "STOP");
     List<Future<String>> inFlight = requests("r", 3_000);
     await().atMost(WAIT).until(() -> client.inFlightCount() == 3_000);
-    kill(server);
+    ChildServerMain.kill(server);
     await().atMost(WAIT).until(() -> client.queuedCount() == 3_000);
     List<Future<String>> newer = requests("n", 100);
 
@@ -99,7 +93,7 @@ class KilledServerTest extends ClientTestBase {
       }
     }));
     await().atMost(WAIT).until(() -> replies.get() > 0);
-    kill(server);
+    ChildServerMain.kill(server);
     startServer();
     for (int i = 0; i < all.size(); i++) {
       Future<String> f = all.get(i);
@@ -129,22 +123,8 @@ class KilledServerTest extends ClientTestBase {
 
   /** Starts {@link ChildServerMain} on this test's path and waits for its "listening" line. */
   private Process startChildServer() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        ChildServerMain.class.getName(), path.toString());
-    pb.redirectError(ProcessBuilder.Redirect.appendTo(new File("target/child-server.log")));
-    Process p = pb.start();
+    Process p = ChildServerMain.start(path, WAIT);
     children.add(p);
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    // Read on another thread: a blocked readLine ignores interrupts, a future's get does not.
-    String line = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (Exception e) {
-        return "error: " + e;
-      }
-    }).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(line).as("first line of the child server (log in target/child-server.log)").startsWith("listening on");
     return p;
   }
 
@@ -153,8 +133,4 @@ class KilledServerTest extends ClientTestBase {
     assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, p.pid()).isTrue();
   }
 
-  private static void kill(Process p) throws Exception {
-    p.destroyForcibly(); // SIGKILL: no graceful stop, the socket file stays behind
-    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-  }
 }

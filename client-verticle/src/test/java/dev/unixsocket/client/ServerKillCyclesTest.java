@@ -9,15 +9,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -124,7 +118,7 @@ class ServerKillCyclesTest extends ClientTestBase {
       int r0 = resending.replied.get();
       await().atMost(WAIT).until(() -> failing.replied.get() >= f0 + 20 && resending.replied.get() >= r0 + 20);
 
-      kill(server);
+      ChildServerMain.kill(server);
       int failingSentAtKill = failing.sent.get();
       int resendingSentAtKill = resending.sent.get();
       assertThat(Files.exists(path)).as("stale socket file left by the killed server").isTrue();
@@ -155,26 +149,9 @@ class ServerKillCyclesTest extends ClientTestBase {
 
   /** Starts {@link ChildServerMain} on this test's path and waits for its "listening" line. */
   private Process startChildServer() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"), ChildServerMain.class.getName(), path.toString());
-    pb.redirectError(ProcessBuilder.Redirect.appendTo(new File("target/child-server.log")));
-    Process p = pb.start();
+    Process p = ChildServerMain.start(path, WAIT);
     children.add(p);
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    String line = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (Exception e) {
-        return "error: " + e;
-      }
-    }).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(line).as("first line of the child server (log in target/child-server.log)").startsWith("listening on");
     return p;
   }
 
-  private static void kill(Process p) throws Exception {
-    p.destroyForcibly(); // SIGKILL: no graceful stop, the socket file stays behind
-    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-  }
 }

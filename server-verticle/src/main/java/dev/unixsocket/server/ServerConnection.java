@@ -17,9 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: cuts its bytes into frames and answers each frame with exactly one
- * frame, in order. All replies ready after one read go out as one write (one syscall, not one
- * per frame). Confined to the connection's event loop.
+ * One client connection: every frame is answered by exactly one frame, in order. With the echo
+ * handler the work happens in the Netty pipeline ({@link EchoHandler}); with the event-bus
+ * handler here: frames are decoded, forwarded, and their replies put back in order
+ * ({@link OrderedReplies}). Also: admission-time peer, idle tracking, closing on oversize,
+ * stop or half-close. Confined to the connection's event loop.
  */
 final class ServerConnection {
 
@@ -53,8 +55,8 @@ final class ServerConnection {
   }
 
   void start() {
-    socket.setWriteQueueMaxSize(listener.options().getMaxQueuedBytes());
     if (replies == null) {
+      // Backpressure lives in the pipeline too (EchoHandler: the channel's write-buffer water marks).
       startEchoInPipeline((NetSocketInternal) socket);
       // Graceful stop: close() flushes the replies already written, then closes.
       socket.shutdownHandler(v -> socket.close());
@@ -63,9 +65,10 @@ final class ServerConnection {
       watchHalfClose((NetSocketInternal) socket);
       // Graceful stop: stop reading, and close once the handlers have answered what was read.
       socket.shutdownHandler(v -> closeWhenAnswered());
+      // Backpressure: a peer that does not read its replies stops being read, instead of growing our queue.
+      socket.setWriteQueueMaxSize(listener.options().getMaxQueuedBytes());
+      socket.drainHandler(v -> resumeIfAllowed());
     }
-    // Backpressure: a peer that does not read its replies stops being read, instead of growing our queue.
-    socket.drainHandler(v -> resumeIfAllowed());
     socket.exceptionHandler(e -> log.debug("{}: {}", name(), e.toString()));
     socket.closeHandler(v -> {
       closed = true;

@@ -26,7 +26,12 @@ public enum Framing {
     }
 
     @Override
-    public void encode(Buffer payload, Buffer out) {
+    public void check(Buffer payload) {
+      // any bytes can be carried
+    }
+
+    @Override
+    public void appendChecked(Buffer payload, Buffer out) {
       out.appendInt(payload.length()).appendBuffer(payload);
     }
 
@@ -63,8 +68,12 @@ public enum Framing {
     }
 
     @Override
-    public void encode(Buffer payload, Buffer out) {
+    public void check(Buffer payload) {
       checkNoNewline(payload);
+    }
+
+    @Override
+    public void appendChecked(Buffer payload, Buffer out) {
       out.appendBuffer(payload).appendByte((byte) '\n');
     }
 
@@ -112,8 +121,24 @@ public enum Framing {
   /** A new decoder with its own buffered state: use one per connection. */
   public abstract FrameDecoder decoder(int maxFrame);
 
-  /** Appends one frame carrying {@code payload} to {@code out}. */
-  public abstract void encode(Buffer payload, Buffer out);
+  /**
+   * Checks that this framing can carry {@code payload} (line framing: no newline inside).
+   *
+   * @throws IllegalArgumentException stating why not
+   */
+  public abstract void check(Buffer payload);
+
+  /**
+   * Appends one frame carrying a payload that already passed {@link #check}: for code that
+   * checks a message when it is accepted and frames it later, so the check runs once.
+   */
+  public abstract void appendChecked(Buffer payload, Buffer out);
+
+  /** Appends one frame carrying {@code payload} to {@code out}, after {@link #check}ing it. */
+  public void encode(Buffer payload, Buffer out) {
+    check(payload);
+    appendChecked(payload, out);
+  }
 
   /** Appends one frame whose payload is {@code prefix} followed by {@code payload}, without joining them first. */
   public abstract void encode(Buffer prefix, Buffer payload, Buffer out);
