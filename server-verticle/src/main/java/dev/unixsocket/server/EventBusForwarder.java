@@ -29,29 +29,29 @@ final class EventBusForwarder {
   private static final Logger log = LoggerFactory.getLogger(EventBusForwarder.class);
 
   private final EventBus eventBus;
-  private final ListenerVerticle listener;
+  private final ConnectionGroup group;
   private final String address;
   private final Buffer errorPrefix;
 
   /** Handler latency, when Vert.x runs with Micrometer metrics; null otherwise. */
   private final Timer latency;
 
-  EventBusForwarder(EventBus eventBus, ListenerVerticle listener, MeterRegistry registry) {
+  EventBusForwarder(EventBus eventBus, ConnectionGroup group, MeterRegistry registry) {
     this.eventBus = eventBus;
     this.latency = registry == null ? null : Timer.builder("uds.server.handler.latency")
         .description("Time from a frame's event-bus request to its reply or failure")
-        .tags("path", listener.path(), "address", listener.options().getInboundAddress())
+        .tags("path", group.path(), "address", group.options().getInboundAddress())
         .register(registry);
-    this.listener = listener;
-    this.address = listener.options().getInboundAddress();
-    this.errorPrefix = Buffer.buffer(listener.options().getErrorPrefix());
+    this.group = group;
+    this.address = group.options().getInboundAddress();
+    this.errorPrefix = Buffer.buffer(group.options().getErrorPrefix());
   }
 
-  void forward(Buffer frame, ServerConnection connection, OrderedReplies.Slot slot) {
+  void forward(Buffer frame, ForwardingConnection connection, OrderedReplies.Slot slot) {
     DeliveryOptions delivery = new DeliveryOptions()
-        .setSendTimeout(listener.options().getRequestTimeoutMs())
+        .setSendTimeout(group.options().getRequestTimeoutMs())
         .addHeader(InboundHeaders.CONNECTION, Long.toString(connection.id()))
-        .addHeader(InboundHeaders.PATH, listener.path());
+        .addHeader(InboundHeaders.PATH, group.path());
     Peer peer = connection.peer();
     if (peer.known()) {
       delivery.addHeader(InboundHeaders.PEER_UID, Integer.toString(peer.uid()));
@@ -68,7 +68,7 @@ final class EventBusForwarder {
       if (ar.succeeded()) {
         reply = encode(ar.result());
       } else {
-        listener.stats().handlerFailures.increment();
+        group.stats().handlerFailures.increment();
         reply = encodeFailure(ar.cause(), connection);
       }
       connection.replies().complete(slot, reply);
@@ -77,24 +77,24 @@ final class EventBusForwarder {
 
   private Buffer encode(Message<Object> message) {
     Buffer body = toBuffer(message.body());
-    Buffer out = Buffer.buffer(body.length() + listener.framing().overhead());
+    Buffer out = Buffer.buffer(body.length() + group.framing().overhead());
     try {
-      listener.framing().encode(body, out);
+      group.framing().encode(body, out);
     } catch (IllegalArgumentException e) {
       // A reply that line framing cannot carry: say so in its place rather than break the stream.
-      listener.stats().handlerFailures.increment();
+      group.stats().handlerFailures.increment();
       return errorFrame("reply cannot be framed: " + e.getMessage());
     }
     return out;
   }
 
-  private Buffer encodeFailure(Throwable cause, ServerConnection connection) {
+  private Buffer encodeFailure(Throwable cause, ForwardingConnection connection) {
     String reason;
     if (cause instanceof ReplyException) {
       ReplyException re = (ReplyException) cause;
       switch (re.failureType()) {
         case TIMEOUT:
-          reason = "timeout: no reply from " + address + " within " + listener.options().getRequestTimeoutMs() + " ms";
+          reason = "timeout: no reply from " + address + " within " + group.options().getRequestTimeoutMs() + " ms";
           break;
         case NO_HANDLERS:
           reason = "no handler: nothing consumes " + address;
@@ -112,8 +112,8 @@ final class EventBusForwarder {
   private Buffer errorFrame(String reason) {
     // Line framing cannot carry a newline: keep the reason on one line.
     Buffer text = Buffer.buffer(reason.replace('\n', ' '));
-    Buffer out = Buffer.buffer(errorPrefix.length() + text.length() + listener.framing().overhead());
-    listener.framing().encode(errorPrefix, text, out);
+    Buffer out = Buffer.buffer(errorPrefix.length() + text.length() + group.framing().overhead());
+    group.framing().encode(errorPrefix, text, out);
     return out;
   }
 

@@ -1,13 +1,15 @@
 package dev.unixsocket.server;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.util.ArrayDeque;
 
 /**
  * Puts asynchronous replies back in the order their frames came in. Each frame takes a slot;
- * handlers may answer in any order; whenever the oldest slots are filled they are written out
- * together as one buffer. Confined to the connection's event loop.
+ * handlers may answer in any order; whenever the oldest slots are filled they are copied
+ * together into one socket buffer and written. Confined to the connection's event loop.
  */
 final class OrderedReplies {
 
@@ -16,22 +18,26 @@ final class OrderedReplies {
     private Buffer frame;
   }
 
-  private final ServerConnection connection;
-  private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+  private final ForwardingConnection connection;
+  /** Made on the first frame: an idle connection carries no queue. */
+  private ArrayDeque<Slot> slots;
 
-  OrderedReplies(ServerConnection connection) {
+  OrderedReplies(ForwardingConnection connection) {
     this.connection = connection;
   }
 
   /** A slot for the next frame's reply. */
   Slot next() {
+    if (slots == null) {
+      slots = new ArrayDeque<>();
+    }
     Slot slot = new Slot();
     slots.addLast(slot);
     return slot;
   }
 
   int pending() {
-    return slots.size();
+    return slots == null ? 0 : slots.size();
   }
 
   /** Fills a slot with its encoded reply frame and writes out every reply now due. */
@@ -41,10 +47,10 @@ final class OrderedReplies {
     if (head == null || head.frame == null) {
       return; // an older frame is still waiting for its answer
     }
-    Buffer out = Buffer.buffer();
+    ByteBuf out = connection.alloc().ioBuffer(head.frame.length());
     int frames = 0;
     while ((head = slots.peekFirst()) != null && head.frame != null) {
-      out.appendBuffer(head.frame);
+      out.writeBytes(((BufferInternal) head.frame).getByteBuf());
       slots.pollFirst();
       frames++;
     }

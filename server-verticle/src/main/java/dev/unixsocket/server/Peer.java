@@ -5,8 +5,6 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.channel.uring.IoUringDomainSocketChannel;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -24,11 +22,7 @@ record Peer(int pid, int uid) {
   /** Unknown peer: the transport does not tell. */
   static final Peer UNKNOWN = new Peer(-1, -1);
 
-  static Peer of(NetSocket socket) {
-    if (!(socket instanceof NetSocketInternal)) {
-      return UNKNOWN;
-    }
-    Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
+  static Peer of(Channel channel) {
     try {
       if (channel instanceof EpollDomainSocketChannel) {
         PeerCredentials cred = ((EpollDomainSocketChannel) channel).peerCredentials();

@@ -110,6 +110,18 @@ public final class ServerStats {
     return FunctionCounter.builder(name, adder, LongAdder::sum).tags(tags).register(registry);
   }
 
+  /** Frames read in one batch, and their bytes on the wire (payload and framing). */
+  void read(int frames, long bytes) {
+    framesIn.add(frames);
+    bytesIn.add(bytes);
+  }
+
+  /** Frames written in one batch, and their bytes on the wire. */
+  void wrote(int frames, long bytes) {
+    framesOut.add(frames);
+    bytesOut.add(bytes);
+  }
+
   public JsonObject toJson() {
     return new JsonObject()
         .put("open", open())

@@ -1,7 +1,12 @@
 package dev.unixsocket.server;
 
 import dev.unixsocket.wire.TransportChoice;
-import io.vertx.core.DeploymentOptions;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.Future;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,6 +14,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +37,8 @@ public class ServerVerticle extends VerticleBase {
 
   private ServerOptions options;
   private SocketFile socketFile;
-  private String listenersId;
+  private List<ConnectionGroup> groups = List.of();
+  private Acceptor acceptor;
   private String transportName;
   private final ServerStats stats = new ServerStats();
   private MeterRegistry meterRegistry;
@@ -59,11 +67,11 @@ public class ServerVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl))
         .compose(file -> {
           socketFile = file;
-          return vertx.deployVerticle(() -> new ListenerVerticle(options, file.bindPath(), file.path().toString(), stats),
-              new DeploymentOptions().setInstances(options.getInstances()));
+          groups = createGroups(file.path().toString());
+          return Acceptor.bind((ContextInternal) context, file.bindPath(), file.path().toString(), options, stats, groups);
         })
-        .compose(id -> {
-          listenersId = id;
+        .compose(bound -> {
+          acceptor = bound;
           return vertx.executeBlocking(() -> {
             socketFile.publish();
             return null;
@@ -74,6 +82,32 @@ public class ServerVerticle extends VerticleBase {
             transportName, options.getFraming().label(), options.getHandler().label(),
             Integer.toOctalString(options.getSocketMode()), options.getInstances()))
         .<Void>recover(this::abandonStart);
+  }
+
+  /**
+   * One group per event loop wanted: this verticle's own loop first, then the next ones of
+   * Vert.x's event-loop pool, each with a Vert.x context of its own on that loop.
+   */
+  private List<ConnectionGroup> createGroups(String publicPath) {
+    ContextInternal own = (ContextInternal) context;
+    VertxInternal vx = own.owner();
+    ByteBuf prefix = Unpooled.unreleasableBuffer(
+        Unpooled.copiedBuffer(options.getEchoPrefix(), StandardCharsets.UTF_8)).asReadOnly();
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    List<EventLoop> loops = new ArrayList<>();
+    loops.add(own.nettyEventLoop());
+    for (EventExecutor e : vx.nettyEventLoopGroup()) {
+      if (loops.size() < options.getInstances() && e != own.nettyEventLoop()) {
+        loops.add((EventLoop) e);
+      }
+    }
+    List<ConnectionGroup> made = new ArrayList<>();
+    for (int i = 0; i < options.getInstances(); i++) {
+      EventLoop loop = loops.get(i % loops.size());
+      ContextInternal ctx = i == 0 ? own : vx.contextBuilder().withEventLoop(loop).withClassLoader(own.classLoader()).build();
+      made.add(new ConnectionGroup(ctx, options, publicPath, stats, prefix, registry));
+    }
+    return made;
   }
 
   /** Joins Vert.x's Micrometer registry when Vert.x runs with metrics enabled. */
@@ -101,8 +135,8 @@ public class ServerVerticle extends VerticleBase {
     Throwable reported = failure instanceof ServerStartException
         ? failure
         : new ServerStartException("cannot listen on " + options.getPath() + ": " + describe(failure));
-    Future<Void> undeployed = listenersId == null ? Future.succeededFuture() : vertx.undeploy(listenersId).otherwiseEmpty();
-    return undeployed
+    Future<Void> closed = acceptor == null ? Future.succeededFuture() : acceptor.close();
+    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(0)).toList())).otherwiseEmpty()
         .compose(v -> vertx.executeBlocking(() -> {
           if (socketFile != null) {
             socketFile.abandon();
@@ -121,11 +155,11 @@ public class ServerVerticle extends VerticleBase {
   public Future<?> stop() {
     // A later server on the same path in this JVM registers its own meters.
     meters.forEach(m -> meterRegistry.remove(m));
-    Future<Void> undeployed = listenersId == null
-        ? Future.succeededFuture()
-        // Already gone if Vert.x undeployed the children first: that is fine.
-        : vertx.undeploy(listenersId).otherwiseEmpty();
-    return undeployed.compose(v -> vertx.executeBlocking(() -> {
+    // Stop accepting, then let every connection answer what it read, flush and close.
+    Future<Void> closed = acceptor == null ? Future.succeededFuture() : acceptor.close();
+    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(options.getStopTimeoutMs())).toList()))
+        .otherwiseEmpty()
+        .compose(v -> vertx.executeBlocking(() -> {
       if (socketFile != null && socketFile.removeIfOurs()) {
         log.info("stopped; removed {}", path());
       }

@@ -2,37 +2,29 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 
 /**
- * The echo handler's hot path, inside the connection's Netty pipeline, ahead of Vert.x's own
- * handler. Why: Vert.x's {@code NetSocket} copies every read into a heap buffer and sends every
- * write through its per-connection outbound queue; here frames arrive as slices of Netty's
- * pooled read buffers, small replies are gathered into one pooled buffer per read batch, large
- * payloads go back out as the same slices (no copy), and there is one flush per read batch.
- * Vert.x still owns the connection: accept, close, shutdown, the close handler.
+ * The echo handler: answers each frame with echo-prefix + payload. Frames arrive as slices of
+ * Netty's pooled read buffers; replies to small frames are gathered into one pooled buffer per
+ * read batch, payloads over 1 KiB go back out as the same slice (no copy), and there is one flush
+ * per read batch. A peer that does not read its replies stops being read (the channel's write
+ * water marks) instead of growing our queue.
  */
-final class EchoHandler extends ChannelInboundHandlerAdapter {
+final class EchoConnection extends ServerConnection {
 
   /** Payloads up to this size are copied into the batch buffer; larger ones are sent as slices. */
   private static final int COPY_LIMIT = 1024;
 
-  private final ServerConnection connection;
-  private final Framing framing;
-  private final ByteBuf prefix;
-  private final ServerStats stats;
   /** Replies gathered during the current read batch; written and flushed at read complete. */
   private ByteBuf batch;
   private int framesThisBatch;
   private long bytesThisBatch;
 
-  EchoHandler(ServerConnection connection, Framing framing, ByteBuf prefix, ServerStats stats) {
-    this.connection = connection;
-    this.framing = framing;
-    this.prefix = prefix;
-    this.stats = stats;
+  EchoConnection(ConnectionGroup group, long id, Peer peer) {
+    super(group, id, peer);
   }
 
   @Override
@@ -43,6 +35,11 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
     }
     ByteBuf frame = (ByteBuf) msg;
     try {
+      if (closing) {
+        return; // after an oversize frame or a stop: nothing more is answered
+      }
+      Framing framing = group.framing();
+      ByteBuf prefix = group.prefix();
       int length = frame.readableBytes();
       int replyLength = prefix.readableBytes() + length;
       bytesThisBatch += length;
@@ -70,52 +67,52 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (framesThisBatch > 0) {
-      connection.lastFrameNanos = System.nanoTime();
-      stats.framesIn.add(framesThisBatch);
-      stats.framesOut.add(framesThisBatch);
-      stats.bytesIn.add(bytesThisBatch);
-      stats.bytesOut.add(bytesThisBatch + (long) framesThisBatch * (prefix.readableBytes() + framing.overhead()));
+      lastFrameNanos = System.nanoTime();
+      int overhead = group.framing().overhead();
+      group.stats().read(framesThisBatch, bytesThisBatch + (long) framesThisBatch * overhead);
+      group.stats().wrote(framesThisBatch,
+          bytesThisBatch + (long) framesThisBatch * (overhead + group.prefix().readableBytes()));
       framesThisBatch = 0;
       bytesThisBatch = 0;
     }
     if (batch != null) {
-      ByteBuf out = batch;
-      batch = null;
-      if (out.isReadable()) {
-        ctx.write(out);
-      } else {
-        out.release();
-      }
-      ctx.flush();
+      flushBatch(ctx);
       if (!ctx.channel().isWritable()) {
-        // A peer that does not read its replies stops being read, instead of growing our queue.
         ctx.channel().config().setAutoRead(false);
       }
     }
     ctx.fireChannelReadComplete();
   }
 
+  private void flushBatch(ChannelHandlerContext ctx) {
+    ByteBuf out = batch;
+    batch = null;
+    if (out != null && out.isReadable()) {
+      ctx.write(out);
+    } else if (out != null) {
+      out.release();
+    }
+    ctx.flush();
+  }
+
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable()) {
+    if (ctx.channel().isWritable() && !closing) {
       ctx.channel().config().setAutoRead(true);
     }
     ctx.fireChannelWritabilityChanged();
   }
 
   @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
-      // Answer the good frames that came before the bad one, then close this connection only.
-      if (batch != null) {
-        ctx.write(batch);
-        batch = null;
-      }
-      ctx.flush();
-      connection.closeOversize("frame exceeds max-frame " + connection.maxFrame() + " (" + cause.getMessage() + ")");
+  void closeWhenAnswered() {
+    if (closing) {
       return;
     }
-    ctx.fireExceptionCaught(cause);
+    closing = true;
+    ctx.channel().config().setAutoRead(false);
+    // Every frame read so far has its reply in the batch: flush it, close once it is written.
+    flushBatch(ctx);
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override

@@ -1,0 +1,121 @@
+package dev.unixsocket.server;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.ServerChannel;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The listening socket: a Netty server channel of Vert.x's transport (epoll, io_uring or NIO) on
+ * Vert.x's acceptor event loop. Each accepted connection passes admission (allowed uids, max
+ * connections) and goes to the next {@link ConnectionGroup} in turn.
+ *
+ * <p>Why not a Vert.x {@code NetServer}: each of its connections carries a {@code NetSocket} with
+ * its own outbound message queue, several KB per idle connection; see {@link ServerConnection}.
+ */
+@ChannelHandler.Sharable
+final class Acceptor extends ChannelInboundHandlerAdapter {
+
+  private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
+  private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+
+  private final ServerOptions options;
+  private final String path;
+  private final ServerStats stats;
+  private final List<ConnectionGroup> groups;
+  private int nextGroup;
+  private volatile Channel channel;
+
+  private Acceptor(ServerOptions options, String path, ServerStats stats, List<ConnectionGroup> groups) {
+    this.options = options;
+    this.path = path;
+    this.stats = stats;
+    this.groups = groups;
+  }
+
+  /** Binds {@code bindPath} and starts accepting; {@code path} is the name connections are logged under. */
+  static Future<Acceptor> bind(ContextInternal context, String bindPath, String path, ServerOptions options,
+      ServerStats stats, List<ConnectionGroup> groups) {
+    VertxInternal vertx = context.owner();
+    Acceptor acceptor = new Acceptor(options, path, stats, groups);
+    ServerChannel channel = vertx.transport().serverChannelFactory(true).newChannel();
+    channel.pipeline().addLast(acceptor);
+    acceptor.channel = channel;
+    EventLoop loop = vertx.acceptorEventLoopGroup().next();
+    Promise<Acceptor> bound = context.promise();
+    loop.register(channel).addListener(registered -> {
+      if (!registered.isSuccess()) {
+        channel.unsafe().closeForcibly();
+        bound.fail(registered.cause());
+        return;
+      }
+      channel.bind(vertx.transport().convert(SocketAddress.domainSocketAddress(bindPath))).addListener(b -> {
+        if (b.isSuccess()) {
+          bound.complete(acceptor);
+        } else {
+          channel.close();
+          bound.fail(b.cause());
+        }
+      });
+    });
+    return bound.future();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Channel child = (Channel) msg;
+    long id = CONNECTION_IDS.incrementAndGet();
+    Peer peer = null;
+    if (!options.getAllowUids().isEmpty()) {
+      peer = Peer.of(child);
+      if (!peer.known() || !options.getAllowUids().contains(peer.uid())) {
+        stats.refusedUid.increment();
+        log.warn("{} conn#{}: refused peer{}: uid not in the allow-list {}", path, id,
+            peer.known() ? peer : " (credentials unknown)", options.getAllowUids());
+        child.unsafe().closeForcibly();
+        return;
+      }
+    }
+    int max = options.getMaxConnections();
+    if (stats.open.incrementAndGet() > max && max > 0) {
+      stats.open.decrementAndGet();
+      stats.refusedLimit.increment();
+      log.warn("{} conn#{}: refused: {} connections open (max-connections)", path, id, max);
+      child.unsafe().closeForcibly();
+      return;
+    }
+    stats.accepted.increment();
+    ConnectionGroup group = groups.get(nextGroup);
+    nextGroup = (nextGroup + 1) % groups.size();
+    group.adopt(child, id, peer);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Typically out of file descriptors: say so, and stop accepting for a second rather than spin.
+    log.warn("{}: cannot accept a connection: {}", path, cause.toString());
+    ctx.channel().config().setAutoRead(false);
+    ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), 1, TimeUnit.SECONDS);
+  }
+
+  /** Stops accepting; connections already accepted carry on. */
+  Future<Void> close() {
+    Channel c = channel;
+    Promise<Void> closed = Promise.promise();
+    c.close().addListener(f -> closed.complete());
+    return closed.future();
+  }
+}

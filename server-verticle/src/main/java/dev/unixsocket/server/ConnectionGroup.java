@@ -1,0 +1,191 @@
+package dev.unixsocket.server;
+
+import dev.unixsocket.wire.Framing;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connections served by one event loop. The {@link Acceptor} hands each accepted channel to a
+ * group; the group sets up its pipeline (framing decoder, then the connection handler), keeps
+ * the open connections in a list for the idle timeout and for a graceful stop, and owns a Vert.x
+ * context on the same event loop so that event-bus requests and their replies stay on the
+ * connection's thread. Everything but {@link #adopt} runs on that event loop.
+ */
+final class ConnectionGroup {
+
+  private static final Logger log = LoggerFactory.getLogger(ConnectionGroup.class);
+  /** Stateless and shared: Netty's default makes one per channel. */
+  private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator();
+
+  private final ContextInternal context;
+  private final EventLoop loop;
+  private final ServerOptions options;
+  private final String path;
+  private final ServerStats stats;
+  /** The echo prefix: unpooled, shared read-only by the group's connections. */
+  private final ByteBuf prefix;
+  /** One instance for every connection: it is immutable. */
+  private final WriteBufferWaterMark waterMark;
+  /** Event-bus handler only. */
+  private final EventBusForwarder forwarder;
+
+  private ServerConnection first;
+  private ScheduledFuture<?> idleTask;
+  private Promise<Void> drained;
+
+  ConnectionGroup(ContextInternal context, ServerOptions options, String path, ServerStats stats, ByteBuf prefix,
+      MeterRegistry registry) {
+    this.context = context;
+    this.loop = context.nettyEventLoop();
+    this.options = options;
+    this.path = path;
+    this.stats = stats;
+    this.prefix = prefix;
+    int max = options.getMaxQueuedBytes();
+    this.waterMark = new WriteBufferWaterMark(Math.max(1, max / 2), max);
+    this.forwarder = options.getHandler() == FrameHandler.EVENTBUS
+        ? new EventBusForwarder(context.owner().eventBus(), this, registry)
+        : null;
+    if (options.getIdleTimeoutSeconds() > 0) {
+      long period = Math.max(250, options.getIdleTimeoutSeconds() * 1000L / 4);
+      idleTask = loop.scheduleAtFixedRate(this::closeIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Called on the acceptor's thread with a channel that passed admission: sets up its pipeline and
+   * registers it with this group's event loop, where its handlers then run.
+   */
+  void adopt(Channel channel, long id, Peer peer) {
+    ChannelConfig config = channel.config();
+    config.setRecvByteBufAllocator(RECEIVE_SIZES);
+    config.setWriteBufferWaterMark(waterMark);
+    ServerConnection connection;
+    if (forwarder != null) {
+      config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+      connection = new ForwardingConnection(this, id, peer);
+    } else {
+      connection = new EchoConnection(this, id, peer);
+    }
+    channel.pipeline().addLast(options.getFraming().nettyDecoder(options.getMaxFrame()), connection);
+    loop.register(channel).addListener(f -> {
+      if (!f.isSuccess()) {
+        log.warn("{} conn#{}: cannot register the connection: {}", path, id, f.cause().toString());
+        stats.open.decrementAndGet();
+        channel.unsafe().closeForcibly();
+      }
+    });
+  }
+
+  void added(ServerConnection connection) {
+    connection.next = first;
+    if (first != null) {
+      first.previous = connection;
+    }
+    first = connection;
+    if (drained != null) {
+      connection.closeWhenAnswered(); // accepted just before the stop
+    }
+  }
+
+  void removed(ServerConnection connection) {
+    if (connection.previous != null) {
+      connection.previous.next = connection.next;
+    } else if (first == connection) {
+      first = connection.next;
+    }
+    if (connection.next != null) {
+      connection.next.previous = connection.previous;
+    }
+    connection.previous = null;
+    connection.next = null;
+    stats.open.decrementAndGet();
+    if (drained != null && first == null) {
+      drained.tryComplete();
+    }
+  }
+
+  /** Sends a frame to the event bus from this group's context, so that its reply comes back here. */
+  void forward(Buffer frame, ForwardingConnection connection, OrderedReplies.Slot slot) {
+    context.dispatch(v -> forwarder.forward(frame, connection, slot));
+  }
+
+  private void closeIdle() {
+    long limit = TimeUnit.SECONDS.toNanos(options.getIdleTimeoutSeconds());
+    long now = System.nanoTime();
+    for (ServerConnection c = first; c != null; ) {
+      ServerConnection next = c.next;
+      if (now - c.lastFrameNanos > limit && !c.closing && c.isOpen()) {
+        c.closeIdle(options.getIdleTimeoutSeconds());
+      }
+      c = next;
+    }
+  }
+
+  /**
+   * Graceful stop: every connection stops reading, answers what it read and closes; those still
+   * open after {@code timeoutMs} are closed as they are. Completes when all are closed.
+   */
+  Future<Void> shutdown(long timeoutMs) {
+    Promise<Void> done = context.promise();
+    loop.execute(() -> {
+      if (idleTask != null) {
+        idleTask.cancel(false);
+      }
+      drained = done;
+      for (ServerConnection c = first; c != null; ) {
+        ServerConnection next = c.next;
+        c.closeWhenAnswered();
+        c = next;
+      }
+      if (first == null) {
+        done.tryComplete();
+        return;
+      }
+      ScheduledFuture<?> timeout = loop.schedule(() -> {
+        for (ServerConnection c = first; c != null; ) {
+          ServerConnection next = c.next;
+          c.forceClose();
+          c = next;
+        }
+      }, timeoutMs, TimeUnit.MILLISECONDS);
+      done.future().onComplete(ar -> timeout.cancel(false));
+    });
+    return done.future();
+  }
+
+  ServerOptions options() {
+    return options;
+  }
+
+  Framing framing() {
+    return options.getFraming();
+  }
+
+  ByteBuf prefix() {
+    return prefix;
+  }
+
+  String path() {
+    return path;
+  }
+
+  ServerStats stats() {
+    return stats;
+  }
+}
