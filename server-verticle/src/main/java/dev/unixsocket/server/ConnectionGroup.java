@@ -72,6 +72,7 @@ final class ConnectionGroup {
    * registers it with this group's event loop, where its handlers then run.
    */
   void adopt(Channel channel, long id, Peer peer) {
+    UnusedAddresses.drop(channel);
     ChannelConfig config = channel.config();
     config.setRecvByteBufAllocator(RECEIVE_SIZES);
     config.setWriteBufferWaterMark(waterMark);
