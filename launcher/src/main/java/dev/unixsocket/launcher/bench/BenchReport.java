@@ -145,9 +145,11 @@ public final class BenchReport {
 
     if (!idle.isEmpty()) {
       md.append("## Idle connections: memory per connection\n\n");
-      md.append("`uds bench --mode idle --connections N --server-pid PID` on a freshly started server: opens N ")
-          .append("connections, waits until the server holds them, reads the server's VmRSS from /proc before and ")
-          .append("after. For the JVM servers the live heap is taken with `jcmd PID GC.class_histogram` (a full GC) ")
+      md.append("`uds bench --mode idle --connections N --server-pid PID` on a freshly started server, after a first ")
+          .append("unrecorded round that opened and closed N connections (so that the figures measure holding ")
+          .append("connections, not a JVM compiling its accept path or touching its young generation for the first ")
+          .append("time): opens N connections, waits until the server holds them, reads the server's VmRSS from /proc ")
+          .append("before and after. For the JVM servers the live heap is taken with `jcmd PID GC.class_histogram` (a full GC) ")
           .append("before and while the connections are held. The file-descriptor hard limit here is ")
           .append(val("fdLimit")).append(".\n\n");
       md.append("| server | connections | still open | RSS growth / conn | live heap growth / conn | errors |\n");
