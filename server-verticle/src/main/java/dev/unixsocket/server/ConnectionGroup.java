@@ -1,5 +1,6 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.Framing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The connections served by one event loop. The {@link Acceptor} hands each accepted channel to a
- * group; the group sets up its pipeline (framing decoder, then the connection handler), keeps
+ * group; the group sets up its pipeline (one handler, the connection), keeps
  * the open connections in a list for the idle timeout and for a graceful stop, and owns a Vert.x
  * context on the same event loop so that event-bus requests and their replies stay on the
  * connection's thread. Everything but {@link #adopt} runs on that event loop.
@@ -44,6 +45,8 @@ final class ConnectionGroup {
   /** Event-bus handler only. */
   private final EventBusForwarder forwarder;
 
+  /** Shared by the group's connections, which all run on its event loop. */
+  private final FrameSpan span = new FrameSpan();
   private ServerConnection first;
   private ScheduledFuture<?> idleTask;
   private Promise<Void> drained;
@@ -83,7 +86,7 @@ final class ConnectionGroup {
     } else {
       connection = new EchoConnection(this, id, peer);
     }
-    channel.pipeline().addLast(options.getFraming().nettyDecoder(options.getMaxFrame()), connection);
+    channel.pipeline().addLast(connection);
     loop.register(channel).addListener(f -> {
       if (!f.isSuccess()) {
         log.warn("{} conn#{}: cannot register the connection: {}", path, id, f.cause().toString());
@@ -168,6 +171,10 @@ final class ConnectionGroup {
       done.future().onComplete(ar -> timeout.cancel(false));
     });
     return done.future();
+  }
+
+  FrameSpan span() {
+    return span;
   }
 
   ServerOptions options() {

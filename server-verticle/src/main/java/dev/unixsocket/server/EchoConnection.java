@@ -7,7 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * The echo handler: answers each frame with echo-prefix + payload. Frames arrive as slices of
+ * The echo handler: answers each frame with echo-prefix + payload. Frames are read in place from
  * Netty's pooled read buffers; replies to small frames are gathered into one pooled buffer per
  * read batch, payloads over 1 KiB go back out as the same slice (no copy), and there is one flush
  * per read batch. A peer that does not read its replies stops being read (the channel's write
@@ -20,61 +20,42 @@ final class EchoConnection extends ServerConnection {
 
   /** Replies gathered during the current read batch; written and flushed at read complete. */
   private ByteBuf batch;
-  private int framesThisBatch;
-  private long bytesThisBatch;
 
   EchoConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof ByteBuf)) {
-      ctx.fireChannelRead(msg);
-      return;
+  void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length) {
+    Framing framing = group.framing();
+    ByteBuf prefix = group.prefix();
+    int replyLength = prefix.readableBytes() + length;
+    if (batch == null) {
+      batch = ctx.alloc().ioBuffer(Math.max(256, Math.min(replyLength + 8, COPY_LIMIT * 4)));
     }
-    ByteBuf frame = (ByteBuf) msg;
-    try {
-      if (closing) {
-        return; // after an oversize frame or a stop: nothing more is answered
-      }
-      Framing framing = group.framing();
-      ByteBuf prefix = group.prefix();
-      int length = frame.readableBytes();
-      int replyLength = prefix.readableBytes() + length;
-      bytesThisBatch += length;
-      framesThisBatch++;
-      if (batch == null) {
-        batch = ctx.alloc().ioBuffer(Math.max(256, Math.min(replyLength + 8, COPY_LIMIT * 4)));
-      }
-      framing.writeHeader(batch, replyLength);
-      batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
-      if (length <= COPY_LIMIT) {
-        batch.writeBytes(frame, frame.readerIndex(), length);
-        framing.writeTrailer(batch);
-      } else {
-        // Large payload: write what we gathered, then the payload slice itself, then the trailer.
-        ctx.write(batch);
-        ctx.write(frame.retain());
-        batch = ctx.alloc().ioBuffer(256);
-        framing.writeTrailer(batch);
-      }
-    } finally {
-      frame.release();
+    framing.writeHeader(batch, replyLength);
+    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    if (length <= COPY_LIMIT) {
+      batch.writeBytes(data, index, length);
+      framing.writeTrailer(batch);
+    } else {
+      // Large payload: write what we gathered, then the payload itself as a slice, then the trailer.
+      ctx.write(batch);
+      ctx.write(data.retainedSlice(index, length));
+      batch = ctx.alloc().ioBuffer(256);
+      framing.writeTrailer(batch);
     }
   }
 
   @Override
+  void framesRead(int frames, long payloadBytes) {
+    super.framesRead(frames, payloadBytes);
+    // Every frame read has its reply in the batch by now.
+    group.stats().wrote(frames, payloadBytes + (long) frames * (group.framing().overhead() + group.prefix().readableBytes()));
+  }
+
+  @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (framesThisBatch > 0) {
-      lastFrameNanos = System.nanoTime();
-      int overhead = group.framing().overhead();
-      group.stats().read(framesThisBatch, bytesThisBatch + (long) framesThisBatch * overhead);
-      group.stats().wrote(framesThisBatch,
-          bytesThisBatch + (long) framesThisBatch * (overhead + group.prefix().readableBytes()));
-      framesThisBatch = 0;
-      bytesThisBatch = 0;
-    }
     if (batch != null) {
       flushBatch(ctx);
       if (!ctx.channel().isWritable()) {
@@ -117,6 +98,7 @@ final class EchoConnection extends ServerConnection {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    super.handlerRemoved(ctx);
     if (batch != null) {
       batch.release();
       batch = null;

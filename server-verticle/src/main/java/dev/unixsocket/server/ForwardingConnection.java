@@ -18,46 +18,19 @@ import io.vertx.core.buffer.Buffer;
 final class ForwardingConnection extends ServerConnection {
 
   private final OrderedReplies replies = new OrderedReplies(this);
-  private int framesThisBatch;
-  private long bytesThisBatch;
 
   ForwardingConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof ByteBuf)) {
-      ctx.fireChannelRead(msg);
-      return;
-    }
-    ByteBuf frame = (ByteBuf) msg;
-    try {
-      if (closing) {
-        return; // after an oversize frame or a stop: nothing more is read
-      }
-      framesThisBatch++;
-      bytesThisBatch += frame.readableBytes();
-      // A copy: the frame is a slice of a read buffer that Netty reuses once this returns.
-      Buffer body = Buffer.buffer(ByteBufUtil.getBytes(frame));
-      group.forward(body, this, replies.next());
-    } finally {
-      frame.release();
-    }
+  void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length) {
+    // A copy: the payload lives in a read buffer that Netty reuses once this returns.
+    Buffer body = Buffer.buffer(ByteBufUtil.getBytes(data, index, length));
+    group.forward(body, this, replies.next());
     if (replies.pending() >= group.options().getMaxInFlight()) {
       updateReading();
     }
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (framesThisBatch > 0) {
-      lastFrameNanos = System.nanoTime();
-      group.stats().read(framesThisBatch, bytesThisBatch + (long) framesThisBatch * group.framing().overhead());
-      framesThisBatch = 0;
-      bytesThisBatch = 0;
-    }
-    ctx.fireChannelReadComplete();
   }
 
   @Override

@@ -1,22 +1,26 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.wire.FrameSpan;
+import dev.unixsocket.wire.FrameTooLargeException;
+import dev.unixsocket.wire.Framing;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, as the last handler of its Netty pipeline (after the framing decoder):
+ * One client connection, the only handler of its Netty pipeline:
  * every frame is answered by exactly one frame, in order. The subclasses say how:
  * {@link EchoConnection} answers at once, {@link ForwardingConnection} through the event bus.
  * Here: what every connection has (its group, id, peer, idle clock, place in the group's list)
- * and how it closes (idle, oversize, stop). Confined to the connection's event loop.
+ * finding the frames in what is read, and how it closes (idle, oversize, stop). Confined to the connection's event loop.
  *
  * <p>Why a Netty handler rather than a Vert.x {@code NetSocket}: an idle {@code NetSocket}
- * costs about 6 KB of heap (its outbound message queue alone 4.7 KB); this object and the
- * decoder are what a connection adds to Netty's channel, and an idle one holds no buffer.
+ * costs about 6 KB of heap (its outbound message queue alone 4.7 KB); this object is all a
+ * connection adds to Netty's channel, and an idle one holds no buffer.
  */
 abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
@@ -34,6 +38,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   ServerConnection next;
   /** No more reading: close once what was read is answered. */
   boolean closing;
+  /** The bytes of a frame not complete yet, kept across reads; null between frames. */
+  private ByteBuf partial;
+  /** How much of {@link #partial} the line search has covered already. */
+  private int searched;
 
   ServerConnection(ConnectionGroup group, long id, Peer peer) {
     this.group = group;
@@ -49,6 +57,78 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     group.added(this);
   }
 
+  /**
+   * Finds the frames in what was read and hands each to {@link #frame} in place: no slice, no
+   * copy, no message through the pipeline per frame. Only an incomplete frame is kept, and only
+   * until it completes. A frame over max-frame ends reading: what came before it is answered,
+   * then the connection closes.
+   */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    ByteBuf in = (ByteBuf) msg;
+    if (closing) {
+      in.release();
+      return;
+    }
+    ByteBuf data = partial == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), partial, in);
+    partial = null;
+    Framing framing = group.framing();
+    FrameSpan span = group.span();
+    int maxFrame = group.options().getMaxFrame();
+    int frames = 0;
+    long payloadBytes = 0;
+    try {
+      while (!closing && framing.find(data, maxFrame, searched, span)) {
+        int index = span.payloadIndex;
+        int length = span.payloadLength;
+        int skip = span.frameLength;
+        searched = 0;
+        frames++;
+        payloadBytes += length;
+        frame(ctx, data, index, length);
+        data.skipBytes(skip);
+      }
+      searched = span.searched;
+    } catch (FrameTooLargeException e) {
+      group.stats().closedOversize.increment();
+      log.warn("{}: closing connection: {}", name(), e.getMessage());
+      closeWhenAnswered();
+    }
+    if (frames > 0) {
+      // Counted per read, not per frame; kept in locals so that a connection carries no counters.
+      lastFrameNanos = System.nanoTime();
+      framesRead(frames, payloadBytes);
+    }
+    if (data.isReadable() && !closing) {
+      partial = data;
+    } else {
+      data.release();
+    }
+  }
+
+  /**
+   * One complete frame: its payload is {@code length} bytes of {@code data} at {@code index},
+   * valid during this call only (retain a slice to keep it).
+   */
+  abstract void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length);
+
+  /** After each read that completed frames: how many, and their payload bytes. */
+  void framesRead(int frames, long payloadBytes) {
+    group.stats().read(frames, payloadBytes + (long) frames * group.framing().overhead());
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (partial != null) {
+      partial.release();
+      partial = null;
+    }
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     group.removed(this);
@@ -57,13 +137,6 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException) {
-      group.stats().closedOversize.increment();
-      log.warn("{}: closing connection: frame exceeds max-frame {} ({})", name(), group.options().getMaxFrame(),
-          cause.getMessage());
-      closeWhenAnswered();
-      return;
-    }
     // A reset by the peer and the like: the connection is gone, nothing to answer.
     log.debug("{}: {}", name(), cause.toString());
     ctx.close();

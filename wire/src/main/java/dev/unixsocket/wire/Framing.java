@@ -1,9 +1,6 @@
 package dev.unixsocket.wire;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.util.ByteProcessor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -46,9 +43,24 @@ public enum Framing {
     }
 
     @Override
-    public ByteToMessageDecoder nettyDecoder(int maxFrame) {
-      // failFast: refuse a header over max-frame at once, before any of its payload is buffered.
-      return new LengthFieldBasedFrameDecoder(maxFrame + 4, 0, 4, 0, 4, true);
+    public boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span) {
+      span.searched = 0;
+      if (in.readableBytes() < 4) {
+        return false;
+      }
+      int at = in.readerIndex();
+      // Refuse a header over max-frame at once, before any of its payload is buffered.
+      long length = in.getUnsignedInt(at);
+      if (length > maxFrame) {
+        throw new FrameTooLargeException(length, maxFrame);
+      }
+      if (in.readableBytes() - 4 < length) {
+        return false;
+      }
+      span.payloadIndex = at + 4;
+      span.payloadLength = (int) length;
+      span.frameLength = 4 + (int) length;
+      return true;
     }
 
     @Override
@@ -100,9 +112,29 @@ public enum Framing {
     }
 
     @Override
-    public ByteToMessageDecoder nettyDecoder(int maxFrame) {
-      // Strips "\n" or "\r\n"; failFast: a line over max-frame fails before its newline arrives.
-      return new LineBasedFrameDecoder(maxFrame, true, true);
+    public boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span) {
+      int at = in.readerIndex();
+      int readable = in.readableBytes();
+      int nl = in.forEachByte(at + searched, readable - searched, ByteProcessor.FIND_LF);
+      if (nl < 0) {
+        // A line may end with "\r", which is dropped: allow one byte over until the newline shows.
+        if (readable - 1 > maxFrame) {
+          throw new FrameTooLargeException(readable, maxFrame);
+        }
+        span.searched = readable;
+        return false;
+      }
+      int length = nl - at;
+      if (length > 0 && in.getByte(nl - 1) == '\r') {
+        length--;
+      }
+      if (length > maxFrame) {
+        throw new FrameTooLargeException(length, maxFrame);
+      }
+      span.payloadIndex = at;
+      span.payloadLength = length;
+      span.frameLength = nl - at + 1;
+      return true;
     }
 
     @Override
@@ -144,10 +176,17 @@ public enum Framing {
   public abstract void encode(Buffer prefix, Buffer payload, Buffer out);
 
   /**
-   * The same framing as a Netty decoder, for code that works in a Netty pipeline: emits each
-   * payload as a retained slice; a frame over max-frame raises {@link io.netty.handler.codec.TooLongFrameException}.
+   * Finds the frame at the reader index of {@code in}, for code that reads frames in place from
+   * Netty buffers (the server's connections): on success fills {@code span} and returns true,
+   * consuming nothing; without a complete frame returns false and sets {@code span.searched}.
+   * Allocates nothing. A frame over {@code maxFrame} is refused as soon as that is known: from
+   * the length header, or from the bytes seen without a newline.
+   *
+   * @param searched {@code span.searched} from the previous call while the buffer holds the same
+   *     incomplete frame (more bytes appended), else 0
+   * @throws FrameTooLargeException the stream cannot be resynchronised: close the connection
    */
-  public abstract ByteToMessageDecoder nettyDecoder(int maxFrame);
+  public abstract boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span);
 
   /** Writes what goes before a payload of this length (the length header, or nothing). */
   public abstract void writeHeader(ByteBuf out, int payloadLength);
