@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -43,7 +44,11 @@ import java.util.random.RandomGenerator;
  *   matched first in, first out, since the server answers every frame once and in order. With
  *   {@code send}, the server's reply is published on the inbound address. A message that cannot
  *   be delivered fails with a {@link io.vertx.core.eventbus.ReplyException} carrying one of the
- *   {@link ClientFailure} codes.</li>
+ *   {@link ClientFailure} codes. A {@link JsonArray} body is a batch: one frame per element
+ *   (each a Buffer, String or JsonObject), queued together or refused together; the reply (or,
+ *   for {@code send}, the inbound publication) is a JsonArray of the reply frames, element
+ *   {@code i} answering element {@code i}; a failure of any of its frames fails the whole batch
+ *   once.</li>
  *   <li>{@code uds.client.inbound} (published): server frames, as {@link Buffer}s, that answer no
  *   request, with header {@value #ORIGIN_HEADER}: {@value #ORIGIN_HELLO} (the reply to the hello
  *   message), {@value #ORIGIN_SEND} (the reply to a {@code send}) or {@value #ORIGIN_UNSOLICITED}
@@ -128,6 +133,10 @@ public class ClientVerticle extends VerticleBase {
   private boolean gaveUp;
   private String gaveUpMessage;
   private boolean stopped;
+  /** Inbound publications' options, one per origin, built once: the header map is only read when sending. */
+  private final java.util.Map<String, DeliveryOptions> inboundOptions = new java.util.HashMap<>();
+  /** Reply options: shared, never changed (Message.reply(Object) would allocate one per reply). */
+  private static final DeliveryOptions REPLY_OPTIONS = new DeliveryOptions();
   private volatile int queuedSnapshot;
   private volatile int inFlightSnapshot;
   /** Socket writes made: tests check batching with it. Written on the event loop only. */
@@ -199,6 +208,10 @@ public class ClientVerticle extends VerticleBase {
       fail(message, ClientFailure.ATTEMPTS_EXHAUSTED, gaveUpMessage);
       return;
     }
+    if (message.body() instanceof JsonArray) {
+      onBatch(message, (JsonArray) message.body());
+      return;
+    }
     Buffer payload = payloadOf(message.body());
     if (payload == null) {
       String type = message.body() == null ? "null" : message.body().getClass().getName();
@@ -220,7 +233,62 @@ public class ClientVerticle extends VerticleBase {
       fail(message, ClientFailure.QUEUE_FULL, "queue full (capacity " + queue.capacity() + ")");
       return;
     }
-    queuedSnapshot = queue.size();
+    if (current == null) {
+      queuedSnapshot = queue.size(); // while connected, flush() updates it once per batch
+    }
+    scheduleFlush();
+  }
+
+  /**
+   * A batch: one frame per element, admitted whole or refused whole (bad element, oversize
+   * element, or not enough room in the queue for all of them); answered with a JsonArray of the
+   * replies in element order once every frame has its reply, or failed once.
+   */
+  private void onBatch(Message<Object> message, JsonArray elements) {
+    // The raw elements: JsonArray.getValue and its iterator would turn a Buffer into base64 text.
+    List<?> raw = elements.getList();
+    int n = raw.size();
+    Buffer[] payloads = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      Object element = raw.get(i);
+      Buffer payload = payloadOf(element);
+      if (payload == null) {
+        String type = element == null ? "null" : element.getClass().getName();
+        fail(message, ClientFailure.BAD_BODY, "bad body: batch element " + i + " is a " + type
+            + "; batch elements must be Buffer, String or JsonObject", n);
+        return;
+      }
+      if (payload.length() > options.getMaxFrame()) {
+        fail(message, ClientFailure.FRAME_TOO_LARGE, "frame too large: batch element " + i + " is "
+            + payload.length() + " bytes, exceeds max-frame " + options.getMaxFrame(), n);
+        return;
+      }
+      try {
+        options.getFraming().check(payload);
+      } catch (IllegalArgumentException e) {
+        fail(message, ClientFailure.BAD_BODY, "bad body: batch element " + i + ": " + e.getMessage(), n);
+        return;
+      }
+      payloads[i] = payload;
+    }
+    if (n == 0) {
+      if (message.replyAddress() != null) {
+        message.reply(new JsonArray(), REPLY_OPTIONS);
+      }
+      return;
+    }
+    if (queue.remaining() < n) {
+      fail(message, ClientFailure.QUEUE_FULL, "queue full (capacity " + queue.capacity() + "): no room for a batch of "
+          + n + " frames", n);
+      return;
+    }
+    Batch batch = new Batch(message.replyAddress() != null ? message : null, n);
+    for (int i = 0; i < n; i++) {
+      queue.offer(Outbound.batchPart(payloads[i], batch, i));
+    }
+    if (current == null) {
+      queuedSnapshot = queue.size();
+    }
     scheduleFlush();
   }
 
@@ -274,6 +342,9 @@ public class ClientVerticle extends VerticleBase {
            next != null && (batch.length() == 0 || batch.length() + next.payload.length() + overhead <= maxBatch);
            next = queue.peek()) {
         queue.poll();
+        if (next.abandoned()) {
+          continue; // its batch already failed: nobody is waiting for this frame's reply
+        }
         framing.appendChecked(next.payload, batch);
         inFlight.written(next);
         framesInBatch++;
@@ -295,11 +366,18 @@ public class ClientVerticle extends VerticleBase {
     }
     stats.bytesIn.add(chunk.length());
     try {
-      conn.decoder.decode(chunk, frame -> onFrame(conn, frame));
+      conn.decoder.decode(chunk, conn.frameSink);
     } catch (FrameTooLargeException e) {
       log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
       conn.lossReason = "server sent a " + e.getMessage();
       conn.socket.close();
+    } finally {
+      // Counters and the monitoring snapshot once per read, not per frame.
+      if (conn.framesInChunk > 0) {
+        stats.framesIn.add(conn.framesInChunk);
+        conn.framesInChunk = 0;
+        inFlightSnapshot = inFlight.size();
+      }
     }
   }
 
@@ -308,20 +386,34 @@ public class ClientVerticle extends VerticleBase {
       conn.proven = true;
       attempt = 0; // the outage is over: the next one starts counting afresh
     }
-    stats.framesIn.increment();
+    conn.framesInChunk++;
     Outbound answered = inFlight.claim();
-    inFlightSnapshot = inFlight.size();
     if (answered == null) {
       publishInbound(frame, ORIGIN_UNSOLICITED);
     } else if (answered.kind == Outbound.Kind.REQUEST) {
-      answered.requester.reply(frame);
+      answered.requester.reply(frame, REPLY_OPTIONS);
+    } else if (answered.kind == Outbound.Kind.BATCH) {
+      Batch b = answered.batch;
+      if (b.answer(answered.index, frame)) {
+        // The event bus copies the array and each Buffer in it on delivery: no slice of our read escapes.
+        JsonArray replies = new JsonArray(java.util.Arrays.asList((Object[]) b.replies));
+        if (b.requester != null) {
+          b.requester.reply(replies, REPLY_OPTIONS);
+        } else {
+          vertx.eventBus().publish(options.getInboundAddress(), replies, inboundOptions(ORIGIN_SEND));
+        }
+      }
     } else {
       publishInbound(frame, answered.kind == Outbound.Kind.HELLO ? ORIGIN_HELLO : ORIGIN_SEND);
     }
   }
 
   private void publishInbound(Buffer frame, String origin) {
-    vertx.eventBus().publish(options.getInboundAddress(), frame, new DeliveryOptions().addHeader(ORIGIN_HEADER, origin));
+    vertx.eventBus().publish(options.getInboundAddress(), frame, inboundOptions(origin));
+  }
+
+  private DeliveryOptions inboundOptions(String origin) {
+    return inboundOptions.computeIfAbsent(origin, k -> new DeliveryOptions().addHeader(ORIGIN_HEADER, k));
   }
 
   // ---- connection lifecycle ------------------------------------------------------------------
@@ -353,6 +445,7 @@ public class ClientVerticle extends VerticleBase {
     // Fresh state for every connection: nothing from an earlier one (decoder bytes, a write
     // error, a half-built batch) can leak into this one.
     Connection conn = new Connection(socket, options.getFraming().decoder(options.getMaxFrame()), System.nanoTime());
+    conn.frameSink = frame -> onFrame(conn, frame);
     conn.helloPending = helloPayload != null;
     current = conn;
     socket.handler(chunk -> onData(conn, chunk));
@@ -406,6 +499,7 @@ public class ClientVerticle extends VerticleBase {
     }
     queue.requeueFirst(resend);
     failAll(failed, ClientFailure.CONNECTION_LOST, "connection lost; delivery unknown (" + reason + ")");
+    queue.removeIf(Outbound::abandoned); // the rest of a batch that just failed: never written
     if (!resend.isEmpty()) {
       log.info("{}: {} unanswered message(s) will be sent again after reconnect", path, resend.size());
     }
@@ -496,14 +590,26 @@ public class ClientVerticle extends VerticleBase {
 
   private void failAll(List<Outbound> items, int code, String message) {
     int unreplyable = 0;
-    stats.failed(code, (int) items.stream().filter(o -> o.kind != Outbound.Kind.HELLO).count());
+    int frames = 0;
     for (Outbound o : items) {
       if (o.kind == Outbound.Kind.REQUEST) {
+        frames++;
         o.requester.fail(code, message);
       } else if (o.kind == Outbound.Kind.SEND) {
+        frames++;
         unreplyable++;
+      } else if (o.kind == Outbound.Kind.BATCH && !o.batch.settled) {
+        // A batch fails once, with its first failure; it counts as all its frames.
+        o.batch.settled = true;
+        frames += o.batch.size();
+        if (o.batch.requester != null) {
+          o.batch.requester.fail(code, message);
+        } else {
+          unreplyable++;
+        }
       }
     }
+    stats.failed(code, frames);
     if (unreplyable > 0) {
       log.warn("{}: {} message(s) sent without a reply address failed ({}): {}", path, unreplyable,
           ClientFailure.name(code), message);
@@ -511,7 +617,12 @@ public class ClientVerticle extends VerticleBase {
   }
 
   private void fail(Message<Object> message, int code, String text) {
-    stats.failed(code, 1);
+    fail(message, code, text, 1);
+  }
+
+  /** Fails a message refused at the door; {@code frames} is how many frames it would have been. */
+  private void fail(Message<Object> message, int code, String text, int frames) {
+    stats.failed(code, frames);
     if (message.replyAddress() != null) {
       message.fail(code, text);
     } else {
@@ -594,6 +705,10 @@ public class ClientVerticle extends VerticleBase {
     boolean helloPending;
     boolean proven;
     String lossReason;
+    /** Hands decoded frames to onFrame: one lambda per connection rather than per read. */
+    java.util.function.Consumer<Buffer> frameSink;
+    /** Frames decoded from the read being handled: counted once per read. */
+    int framesInChunk;
 
     Connection(NetSocket socket, FrameDecoder decoder, long connectedAtNanos) {
       this.socket = socket;

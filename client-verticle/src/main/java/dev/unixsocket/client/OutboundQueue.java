@@ -49,6 +49,11 @@ final class OutboundQueue<E> {
     }
   }
 
+  /** Removes every item that {@code test} accepts, keeping the others in order. */
+  void removeIf(java.util.function.Predicate<? super E> test) {
+    items.removeIf(test);
+  }
+
   /** Removes and returns everything, oldest first. */
   List<E> drain() {
     List<E> all = new ArrayList<>(items);
@@ -62,6 +67,11 @@ final class OutboundQueue<E> {
 
   boolean isEmpty() {
     return items.isEmpty();
+  }
+
+  /** Room left before the queue is full; 0 or less when it is (re-queued items can overfill it). */
+  int remaining() {
+    return capacity - items.size();
   }
 
   int capacity() {

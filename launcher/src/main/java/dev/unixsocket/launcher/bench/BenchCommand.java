@@ -81,10 +81,28 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Socket path of the server (default: ${DEFAULT-VALUE}).")
   String path;
 
-  @Option(names = "--event-bus",
-      description = {"End to end inside this JVM: starts a server verticle on --path and a client verticle, and keeps",
-          "--pipeline requests in flight through the client's event-bus send address (no running server needed)."})
-  boolean eventBus;
+  @Option(names = "--event-bus", arity = "0..1", fallbackValue = "request", paramLabel = "request|send|batch",
+      description = {"End to end through the event bus: a client verticle in this JVM, and a sender verticle that",
+          "keeps --pipeline messages in flight on the client's send address, each one frame each way.",
+          "request (the default): one event-bus request per message, the reply frame is its reply;",
+          "send: one event-bus send per message, replies are consumed from the client's inbound address;",
+          "batch: one event-bus request per --batch messages (a JsonArray, one frame per element).",
+          "Messages are socket frames in every case; --pipeline counts frames in flight.",
+          "A server verticle (echo handler) on --path runs in this JVM too, unless --external-server."})
+  EventBusLoad.How eventBus;
+
+  @Option(names = "--external-server",
+      description = {"With --event-bus: use the server already listening on --path (another process: the",
+          "two-process figure) instead of starting one in this JVM."})
+  boolean externalServer;
+
+  @Option(names = "--batch", defaultValue = "64", paramLabel = "N",
+      description = "With --event-bus=batch: frames per event-bus message (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--event-loops", paramLabel = "N",
+      description = "With --event-bus: Vert.x event-loop threads in this JVM (default: Vert.x's, twice the CPUs).")
+  Integer eventLoops;
 
   @Option(names = "--mode", defaultValue = "echo", paramLabel = "MODE",
       description = "echo (K in flight), pingpong (1 in flight) or idle (default: ${DEFAULT-VALUE}).")
@@ -142,8 +160,9 @@ public final class BenchCommand implements Callable<Integer> {
       if (!Epoll.isAvailable()) {
         throw new BenchFailure("epoll transport not available: " + describe(Epoll.unavailabilityCause()));
       }
-      JsonObject result = eventBus
-          ? EventBusLoad.run(path, pipeline, size, warmup, duration)
+      JsonObject result = eventBus != null
+          ? EventBusLoad.run(new EventBusLoad.Settings(path, eventBus, pipeline, size, warmup, duration, eventLoops,
+              externalServer, framing, expectPrefix, batch), err())
           : mode == Mode.idle ? runIdle() : runLoad();
       print(result);
       return result.getLong("errors") == 0 ? 0 : 1;
@@ -179,6 +198,15 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (!(warmup >= 0)) {
       throw new ParameterException(cl, "--warmup must be 0 seconds or more");
+    }
+    if (eventBus == null && (externalServer || eventLoops != null)) {
+      throw new ParameterException(cl, "--external-server and --event-loops go with --event-bus");
+    }
+    if (batch < 1) {
+      throw new ParameterException(cl, "--batch must be at least 1");
+    }
+    if (eventLoops != null && eventLoops < 1) {
+      throw new ParameterException(cl, "--event-loops must be at least 1");
     }
     if (threads != null && threads < 1) {
       throw new ParameterException(cl, "--threads must be at least 1");
@@ -622,11 +650,15 @@ public final class BenchCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "errors       %d%n", r.getLong("errors"));
     } else {
       out.printf(Locale.ROOT, "%s %d B x %d conn x %d in flight, %s framing, %.1f s measured after %.1f s warm-up%n",
-          eventBus ? "event-bus" : mode, size, connections, r.getInteger("pipeline"), framing.label(), r.getDouble("seconds"), warmup);
+          eventBus != null ? eventBusLabel(r) : mode, size, connections, r.getInteger("pipeline"), framing.label(), r.getDouble("seconds"), warmup);
       out.printf(Locale.ROOT, "messages/s   %,d%n", r.getLong("messagesPerSecond"));
       out.printf(Locale.ROOT, "MB/s         %.2f (payload bytes each way, 1 MB = 10^6 B)%n", r.getDouble("mbPerSecond"));
       out.printf(Locale.ROOT, "latency us   p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
           r.getDouble("p50Us"), r.getDouble("p99Us"), r.getDouble("p999Us"), r.getDouble("maxUs"));
+      if (r.containsKey("cpuUsPerMessage")) {
+        out.printf(Locale.ROOT, "CPU us/msg   %.2f (this JVM, all threads%s)%n", r.getDouble("cpuUsPerMessage"),
+            "external".equals(r.getString("server")) ? "; the server's process not included" : ", the server included");
+      }
       out.printf(Locale.ROOT, "errors       %d%n", r.getLong("errors"));
     }
     out.flush();
@@ -634,6 +666,15 @@ public final class BenchCommand implements Callable<Integer> {
       err().println("bench: " + r.getLong("errors") + " errors; first: " + r.getString("firstError"));
       err().flush();
     }
+  }
+
+  private static String eventBusLabel(JsonObject r) {
+    String how = r.getString("eventBus");
+    if ("batch".equals(how)) {
+      how += " of " + r.getInteger("framesPerEventBusMessage");
+    }
+    return "event-bus " + how + " (" + ("external".equals(r.getString("server"))
+        ? "server in another process" : "server in this JVM") + ", " + r.getInteger("eventLoops") + " event loops)";
   }
 
   private PrintWriter err() {

@@ -21,7 +21,9 @@ import java.util.Map;
  * "command":..,"startupMs":..}} or {@code ..."skipped":why}, {@code {"type":"workload","id":..,
  * "title":..,"args":..}}, {@code {"type":"result","server":ID,"workload":ID,"result":{bench --json}}}
  * or {@code ..."error":why}, {@code {"type":"idle","server":ID,"connections":N,"result":{..},
- * "heapBeforeBytes":..,"heapAfterBytes":..}}.
+ * "heapBeforeBytes":..,"heapAfterBytes":..}}, {@code {"type":"ebworkload","id":..,"title":..,"args":..}}
+ * and {@code {"type":"ebresult","server":"in-jvm"|ID,"workload":ID,"result":{bench --event-bus --json}}}
+ * (the event bus end to end, with the server in the bench's JVM or in its own process).
  *
  * <p>Usage: {@code BenchReport RESULTS.jsonl OUT.md [NOTES.md]}; the notes file, when it exists, is
  * copied in as the analysis section (hand-written, so it survives re-runs).
@@ -37,6 +39,9 @@ public final class BenchReport {
   /** Every run of a server/workload pair (bench/run --repeat N runs each N times). */
   private final Map<String, List<JsonObject>> results = new LinkedHashMap<>();
   private final List<JsonObject> idle = new ArrayList<>();
+  private final Map<String, JsonObject> ebWorkloads = new LinkedHashMap<>();
+  /** Every event-bus run, by "server/workload" ("in-jvm/e1", "uds-epoll/e1"). */
+  private final Map<String, List<JsonObject>> ebResults = new LinkedHashMap<>();
 
   public static void main(String[] args) throws IOException {
     if (args.length < 2 || args.length > 3) {
@@ -64,6 +69,9 @@ public final class BenchReport {
       case "result" -> results.computeIfAbsent(o.getString("server") + "/" + o.getString("workload"),
           k -> new ArrayList<>()).add(o);
       case "idle" -> idle.add(o);
+      case "ebworkload" -> ebWorkloads.put(o.getString("id"), o);
+      case "ebresult" -> ebResults.computeIfAbsent(o.getString("server") + "/" + o.getString("workload"),
+          k -> new ArrayList<>()).add(o);
       default -> { }
     }
   }
@@ -143,6 +151,10 @@ public final class BenchReport {
       md.append('\n');
     }
 
+    if (!ebWorkloads.isEmpty()) {
+      eventBusTable(md);
+    }
+
     if (!idle.isEmpty()) {
       md.append("## Idle connections: memory per connection\n\n");
       md.append("`uds bench --mode idle --connections N --server-pid PID` on a freshly started server, after a first ")
@@ -186,6 +198,50 @@ public final class BenchReport {
     return md.toString();
   }
 
+  /** Event bus → client verticle → socket → server → reply, one JVM and two processes side by side. */
+  private void eventBusTable(StringBuilder md) {
+    md.append("## Event bus end to end\n\n");
+    md.append("`uds bench --event-bus`: a sender verticle keeps messages in flight through the client verticle's ")
+        .append("send address; each is one socket frame each way, echoed by the server, and every reply is checked, in ")
+        .append("order, against the payload sent. **msg/s counts socket frames**, also when many ride in one event-bus ")
+        .append("message (batches). *One JVM*: server verticle, client verticle and sender in the bench's JVM. ")
+        .append("*Two processes*: the sender and the client verticle in the bench's JVM, the server in its own ")
+        .append("(`uds server`, epoll). CPU µs/msg is the bench JVM's CPU time (all threads) per reply: in one JVM it ")
+        .append("includes the server, with two processes it does not.\n\n");
+    md.append("| workload | server | msg/s | p50 µs | p99 µs | CPU µs/msg | errors |\n");
+    md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+    List<String> targets = new ArrayList<>();
+    for (String key : ebResults.keySet()) {
+      String server = key.substring(0, key.lastIndexOf('/'));
+      if (!targets.contains(server)) {
+        targets.add(server);
+      }
+    }
+    for (JsonObject w : ebWorkloads.values()) {
+      for (String server : targets) {
+        JsonObject entry = bestOf(ebResults.get(server + "/" + w.getString("id")), false);
+        String where = "in-jvm".equals(server) ? "one JVM"
+            : "two processes (" + servers.getOrDefault(server, new JsonObject()).getString("label", server) + ")";
+        md.append("| ").append(escape(w.getString("title"))).append(" | ").append(escape(where)).append(" | ");
+        if (entry == null || entry.getJsonObject("result") == null) {
+          md.append(escape(entry == null ? "not run" : entry.getString("error", "failed"))).append(" | | | | |\n");
+          continue;
+        }
+        JsonObject r = entry.getJsonObject("result");
+        Double cpu = r.getDouble("cpuUsPerMessage");
+        md.append(String.format(Locale.ROOT, "%,d | %s | %s | %s | %d |\n", r.getLong("messagesPerSecond", 0L),
+            us(r, "p50Us"), us(r, "p99Us"), cpu == null ? "n/a" : String.format(Locale.ROOT, "%.2f", cpu),
+            r.getLong("errors", 0L)));
+      }
+    }
+    md.append('\n');
+    for (JsonObject w : ebWorkloads.values()) {
+      md.append("- ").append(escape(w.getString("title"))).append(": `uds bench ").append(w.getString("args"))
+          .append("` (two processes: `--external-server --path PATH`)\n");
+    }
+    md.append('\n');
+  }
+
   private String val(String key) {
     Object v = machine.getValue(key);
     return v == null ? "?" : v.toString();
@@ -201,7 +257,10 @@ public final class BenchReport {
    * for ping-pong), since on a shared machine the best run is the one least disturbed.
    */
   private JsonObject best(String server, String workload, boolean pingpong) {
-    List<JsonObject> runs = results.get(server + "/" + workload);
+    return bestOf(results.get(server + "/" + workload), pingpong);
+  }
+
+  private static JsonObject bestOf(List<JsonObject> runs, boolean pingpong) {
     if (runs == null || runs.isEmpty()) {
       return null;
     }

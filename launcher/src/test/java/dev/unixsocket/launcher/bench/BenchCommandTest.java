@@ -168,7 +168,44 @@ class BenchCommandTest {
   }
 
   @Test
+  void eventBusEachWayWithTheServerInThisJvm_everyReplyVerified() {
+    for (String how : new String[] {"request", "send", "batch"}) {
+      Run r = bench("--event-bus=" + how, "--path", socketPath(), "--pipeline", "64", "--batch", "16",
+          "--event-loops", "2", "--duration", "0.5", "--warmup", "0.2", "--json");
+
+      assertThat(r.exit()).as(how + ": " + r.err()).isZero();
+      JsonObject j = r.json();
+      assertThat(j.getString("eventBus")).isEqualTo(how);
+      assertThat(j.getString("server")).isEqualTo("in-jvm");
+      assertThat(j.getInteger("eventLoops")).isEqualTo(2);
+      assertThat(j.getInteger("framesPerEventBusMessage")).isEqualTo("batch".equals(how) ? 16 : 1);
+      assertThat(j.getLong("messages")).as(how).isPositive();
+      assertThat(j.getLong("errors")).as(how).isZero();
+    }
+  }
+
+  @Test
+  void eventBusAgainstAnExternalServer_checksItsPrefix() {
+    Run ok = bench("--event-bus", "--external-server", "--path", path, "--pipeline", "8", "--duration", "0.5",
+        "--warmup", "0.2");
+    Run wrong = bench("--event-bus=send", "--external-server", "--path", path, "--expect-prefix", "ECHO:",
+        "--duration", "0.3", "--warmup", "0", "--json");
+    Run none = bench("--event-bus", "--external-server", "--path", socketPath(), "--duration", "0.3");
+
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("event-bus request (server in another process", "messages/s", "errors       0");
+    assertThat(wrong.exit()).isEqualTo(1);
+    assertThat(wrong.json().getLong("errors")).isPositive();
+    assertThat(wrong.json().getString("firstError")).contains("does not start with the expected prefix");
+    assertThat(none.exit()).isEqualTo(1);
+    assertThat(none.err().trim()).startsWith("bench: cannot connect to ").contains("no such socket file");
+  }
+
+  @Test
   void badUsageExitsTwo() {
+    assertThat(bench("--external-server").exit()).isEqualTo(2);
+    assertThat(bench("--event-bus=ask").exit()).isEqualTo(2);
+    assertThat(bench("--event-bus=batch", "--batch", "0").exit()).isEqualTo(2);
     assertThat(bench("--connections", "0").exit()).isEqualTo(2);
     assertThat(bench("--framing", "xml").exit()).isEqualTo(2);
     assertThat(bench("--path", "/tmp/" + "x".repeat(120)).exit()).isEqualTo(2);

@@ -44,6 +44,15 @@ class BenchReportTest {
         .put("result", new JsonObject().put("opened", 1000).put("open", 1000).put("rssPerConnectionBytes", 3000)
             .put("errors", 0)));
 
+    r.add(new JsonObject().put("type", "server").put("server", "uds-epoll").put("label", "uds server, epoll")
+        .put("command", "java -jar uds.jar server").put("startupMs", 900));
+    r.add(new JsonObject().put("type", "ebworkload").put("id", "e1").put("title", "request, 128 in flight")
+        .put("args", "--event-bus=request --pipeline 128"));
+    r.add(new JsonObject().put("type", "ebresult").put("server", "in-jvm").put("workload", "e1")
+        .put("result", result(300_000, 900, 0).put("cpuUsPerMessage", 3.5)));
+    r.add(new JsonObject().put("type", "ebresult").put("server", "uds-epoll").put("workload", "e1")
+        .put("error", "cannot connect"));
+
     String md = r.markdown("Some *notes*.");
 
     assertThat(md).contains("| CPU model | Test CPU |", "| CPUs (nproc) | 2 |")
@@ -54,6 +63,10 @@ class BenchReportTest {
         .contains("skipped: no uds.jar")
         .doesNotContain("| uds server, NIO | –")
         .contains("| raw Netty epoll | 1,000 | 1,000 | 3,000 B | 1,500 B | 0 |")
+        .contains("## Event bus end to end", "**msg/s counts socket frames**")
+        .contains("| request, 128 in flight | one JVM | 300,000 | 50.0 | 900 | 3.50 | 0 |")
+        .contains("| request, 128 in flight | two processes (uds server, epoll) | cannot connect |")
+        .contains("`uds bench --event-bus=request --pipeline 128` (two processes: `--external-server --path PATH`)")
         .endsWith("Some *notes*.\n");
   }
 }
