@@ -5,6 +5,7 @@ import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+  /** An incomplete frame larger than this is gathered without copying (see {@link #cumulate}). */
+  private static final int COMPOSITE_ABOVE = 8192;
 
   final ConnectionGroup group;
   private final long id;
@@ -74,7 +77,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
       in.release();
       return;
     }
-    ByteBuf data = partial == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), partial, in);
+    ByteBuf data = partial == null ? in : cumulate(ctx, partial, in);
     partial = null;
     Framing framing = group.framing();
     FrameSpan span = group.span();
@@ -104,10 +107,26 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
       framesRead(frames, payloadBytes);
     }
     if (data.isReadable() && !closing) {
+      if (data instanceof CompositeByteBuf && data.refCnt() == 1) {
+        // Keep only the reads the partial frame is in; not while a reply slice still shares it.
+        ((CompositeByteBuf) data).discardReadComponents();
+      }
       partial = data;
     } else {
       data.release();
     }
+  }
+
+  /**
+   * Appends a read to the incomplete frame kept from earlier reads. Small ones are copied
+   * together; a large frame (a 64 KiB payload spans several reads) is gathered as a composite of
+   * the reads themselves, so its bytes are never copied: the echo writes them back as a slice.
+   */
+  private static ByteBuf cumulate(ChannelHandlerContext ctx, ByteBuf partial, ByteBuf in) {
+    if (partial instanceof CompositeByteBuf || partial.readableBytes() + in.readableBytes() > COMPOSITE_ABOVE) {
+      return ByteToMessageDecoder.COMPOSITE_CUMULATOR.cumulate(ctx.alloc(), partial, in);
+    }
+    return ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), partial, in);
   }
 
   /**
