@@ -1,9 +1,13 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.launcher.bench.BenchCommand;
 import io.vertx.launcher.application.VertxApplication;
 import picocli.CommandLine;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Entry point of {@code uds.jar}. The commands ({@code server}, {@code client}, ...) go to
@@ -13,6 +17,16 @@ import java.util.Set;
 public final class Main {
 
   private static final Set<String> COMMANDS = Set.of("server", "client", "bench", "demo", "help", "-h", "--help", "-V", "--version");
+
+  /** The subcommands, in the order {@code uds --help} lists them. */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+  static {
+    SUBCOMMANDS.put("server", ServerCommand::new);
+    SUBCOMMANDS.put("client", ClientCommand::new);
+    SUBCOMMANDS.put("bench", BenchCommand::new);
+    SUBCOMMANDS.put("demo", DemoCommand::new);
+  }
 
   private Main() {
   }
@@ -27,7 +41,7 @@ public final class Main {
       }
       return;
     }
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 
   /** Anything but one of our commands goes to the standard Vert.x launcher. */
@@ -35,8 +49,20 @@ public final class Main {
     return args.length > 0 && !COMMANDS.contains(args[0]);
   }
 
-  static CommandLine commandLine() {
+  /**
+   * The command line for these arguments. Picocli builds the model of every subcommand it is
+   * given, by reflection, before parsing; when the first argument names one, only that one is
+   * added (the others cost ~30 ms of a server's start). Its help and errors are the same, since
+   * they name only itself and {@code uds}.
+   */
+  static CommandLine commandLine(String... commandArgs) {
     CommandLine cl = new CommandLine(new UdsCommand());
+    String first = commandArgs.length > 0 ? commandArgs[0] : null;
+    SUBCOMMANDS.forEach((name, command) -> {
+      if (!SUBCOMMANDS.containsKey(first) || name.equals(first)) {
+        cl.addSubcommand(name, command.get());
+      }
+    });
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       // Expected failures are one line on stderr; the stack trace is for bugs only (UDS_LOG_LEVEL=DEBUG).
       line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + Failures.describe(e));

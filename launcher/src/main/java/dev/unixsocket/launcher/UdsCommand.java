@@ -1,14 +1,12 @@
 package dev.unixsocket.launcher;
 
-import dev.unixsocket.launcher.bench.BenchCommand;
 import picocli.CommandLine.Command;
 
-/** The top command: {@code uds <command> [options]}. */
+/** The top command: {@code uds <command> [options]}; {@link Main#commandLine} adds the subcommands. */
 @Command(name = "uds",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Fast, reliable messaging between processes over Unix domain sockets (Vert.x verticles).",
-    subcommands = {ServerCommand.class, ClientCommand.class, BenchCommand.class, DemoCommand.class},
     footer = {"", "Also: java -jar uds.jar <VerticleClass> -conf cfg.json (the standard Vert.x launcher)."})
 final class UdsCommand implements Runnable {
 
