@@ -376,6 +376,22 @@ abstract class ServerContractTest {
   }
 
   @Test
+  void eventBusHandlerAnswersTheFramesBeforeAnOversizeOneThenCloses() throws Exception {
+    // The handler answers late: the oversize header arrives while both replies are still awaited.
+    vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS,
+        msg -> vertx.setTimer(50, t -> msg.reply("ok:" + msg.body())));
+    start(options().setHandler(FrameHandler.EVENTBUS).setMaxFrame(1024));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("a");
+      c.writeFrame("b");
+      c.writeRaw(ByteBuffer.allocate(4).putInt(1025).array());
+      assertThat(c.readFrame()).isEqualTo("ok:a");
+      assertThat(c.readFrame()).isEqualTo("ok:b");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
   void eventBusRequestCarriesConnectionAndPeerHeaders() throws Exception {
     java.util.concurrent.CompletableFuture<io.vertx.core.MultiMap> headers = new java.util.concurrent.CompletableFuture<>();
     vertx.eventBus().<Buffer>consumer("app.in", msg -> {
