@@ -4,6 +4,8 @@ import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.Framing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -32,6 +34,14 @@ final class ConnectionGroup {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGroup.class);
   /** Stateless and shared: Netty's default makes one per channel. */
   private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator();
+  /**
+   * Netty's pooled allocator rather than its 4.2 default (adaptive): the echo copies each small
+   * payload and the prefix into the reply batch, and the adaptive buffers do such copies through
+   * NIO {@code ByteBuffer.put} (JFR, 64 B x 1 x 128: half the event loop's samples in
+   * {@code writeBytes}); the pooled ones copy between addresses. Server CPU per message there
+   * went from about 300 ns to 210-270 ns (C: 140 ns).
+   */
+  private static final ByteBufAllocator BUFFERS = PooledByteBufAllocator.DEFAULT;
 
   private final ContextInternal context;
   private final EventLoop loop;
@@ -78,6 +88,7 @@ final class ConnectionGroup {
     UnusedAddresses.drop(channel);
     ChannelConfig config = channel.config();
     config.setRecvByteBufAllocator(RECEIVE_SIZES);
+    config.setAllocator(BUFFERS);
     config.setWriteBufferWaterMark(waterMark);
     ServerConnection connection;
     if (forwarder != null) {
