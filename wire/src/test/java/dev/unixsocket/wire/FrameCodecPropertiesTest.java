@@ -1,5 +1,7 @@
 package dev.unixsocket.wire;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -8,6 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,8 +19,13 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Encode, cut the stream at random points, decode: the same frames come out, whatever the cuts. */
+/**
+ * Encode, cut the stream at random points, decode: the same frames come out, whatever the cuts.
+ * Both ways of reading frames: the {@link FrameDecoder} for Vert.x buffers (the client), and
+ * {@link Framing#find} in place in Netty buffers (the server).
+ */
 class FrameCodecPropertiesTest {
 
   private static final int MAX = 4096;
@@ -67,6 +75,127 @@ class FrameCodecPropertiesTest {
       assertThat(Arrays.equals(decoded.get(i), payloads.get(i))).as("frame %d", i).isTrue();
     }
     assertThat(decoder.buffered()).isZero();
+  }
+
+  // Framing.find, driven the way the server drives it: an incomplete frame is kept and grows
+  // with each read, each frame found is taken in place and skipped.
+
+  @Property(tries = 300)
+  void lengthFramesAreFoundInPlaceWhateverTheReads(@ForAll("payloads") List<byte[]> payloads, @ForAll long seed) {
+    Buffer stream = Buffer.buffer();
+    for (byte[] p : payloads) {
+      Framing.LENGTH.encode(Buffer.buffer(p), stream);
+    }
+    assertFoundInPlace(Framing.LENGTH, stream, payloads, seed);
+  }
+
+  @Property(tries = 300)
+  void lineFramesAreFoundInPlaceWhateverTheReads(@ForAll("linePayloads") List<byte[]> payloads, @ForAll long seed,
+      @ForAll boolean crlf) {
+    // Both line endings: "\r\n" as socat and nc send from a terminal, "\n" as we write.
+    Buffer stream = Buffer.buffer();
+    for (byte[] p : payloads) {
+      stream.appendBytes(p).appendString(crlf ? "\r\n" : "\n");
+    }
+    assertFoundInPlace(Framing.LINE, stream, payloads, seed);
+  }
+
+  @Property(tries = 300)
+  void findGivesFramesWithinMaxOrFrameTooLarge(
+      @ForAll @Size(max = 2000) byte[] garbage, @ForAll long seed, @ForAll @IntRange(min = 0, max = 64) int maxFrame) {
+    for (Framing framing : Framing.values()) {
+      Reader reader = new Reader(framing, maxFrame);
+      try {
+        for (Buffer chunk : split(Buffer.buffer(garbage), new Random(seed))) {
+          reader.read(chunk.getBytes());
+          // What is kept between reads never grows past one frame header or one line.
+          assertThat(reader.kept()).isLessThanOrEqualTo(maxFrame + 4);
+        }
+      } catch (FrameTooLargeException expected) {
+        // the connection would be closed: fine
+      }
+      assertThat(reader.frames).allSatisfy(f -> assertThat(f.length).isLessThanOrEqualTo(maxFrame));
+    }
+  }
+
+  @Test
+  void lineOfExactlyMaxFrameWithCrLfIsAFrameEvenWhenTheNewlineComesLater() {
+    Reader reader = new Reader(Framing.LINE, 5);
+    reader.read("abcde\r".getBytes());
+    reader.read("\n".getBytes());
+    assertThat(reader.frames).containsExactly("abcde".getBytes());
+  }
+
+  @Test
+  void lineOverMaxFrameFailsBeforeItsNewline() {
+    Reader reader = new Reader(Framing.LINE, 5);
+    assertThatThrownBy(() -> reader.read("abcdefg".getBytes()))
+        .isInstanceOf(FrameTooLargeException.class)
+        .hasMessage("frame of 7 bytes exceeds max-frame 5");
+  }
+
+  @Test
+  void lengthHeaderOverMaxFrameFailsBeforeItsPayload() {
+    Reader reader = new Reader(Framing.LENGTH, 10);
+    assertThatThrownBy(() -> reader.read(new byte[] {0, 0, 0, 11}))
+        .isInstanceOf(FrameTooLargeException.class)
+        .hasMessage("frame of 11 bytes exceeds max-frame 10");
+  }
+
+  @Test
+  void lengthAboveTwoGigabytesIsRefusedNotNegative() {
+    Reader reader = new Reader(Framing.LENGTH, Integer.MAX_VALUE);
+    assertThatThrownBy(() -> reader.read(new byte[] {(byte) 0xff, 0, 0, 0}))
+        .isInstanceOf(FrameTooLargeException.class)
+        .hasMessageStartingWith("frame of 4278190080 bytes");
+  }
+
+  private static void assertFoundInPlace(Framing framing, Buffer stream, List<byte[]> payloads, long seed) {
+    Reader reader = new Reader(framing, MAX);
+    for (Buffer chunk : split(stream, new Random(seed))) {
+      reader.read(chunk.getBytes());
+    }
+    assertThat(reader.frames).hasSameSizeAs(payloads);
+    for (int i = 0; i < payloads.size(); i++) {
+      assertThat(Arrays.equals(reader.frames.get(i), payloads.get(i))).as("frame %d", i).isTrue();
+    }
+    assertThat(reader.kept()).isZero();
+  }
+
+  /** The server's loop, on unpooled buffers: keep an incomplete frame, append each read to it. */
+  private static final class Reader {
+    final Framing framing;
+    final int maxFrame;
+    final FrameSpan span = new FrameSpan();
+    final List<byte[]> frames = new ArrayList<>();
+    ByteBuf partial;
+    int searched;
+
+    Reader(Framing framing, int maxFrame) {
+      this.framing = framing;
+      this.maxFrame = maxFrame;
+    }
+
+    void read(byte[] chunk) {
+      ByteBuf data = partial == null ? Unpooled.buffer() : partial;
+      data.writeBytes(chunk);
+      partial = null;
+      while (framing.find(data, maxFrame, searched, span)) {
+        searched = 0;
+        byte[] frame = new byte[span.payloadLength];
+        data.getBytes(span.payloadIndex, frame);
+        frames.add(frame);
+        data.skipBytes(span.frameLength);
+      }
+      searched = span.searched;
+      if (data.isReadable()) {
+        partial = data;
+      }
+    }
+
+    int kept() {
+      return partial == null ? 0 : partial.readableBytes();
+    }
   }
 
   /** Cuts a stream into chunks of random sizes, from single bytes to hundreds of bytes. */
