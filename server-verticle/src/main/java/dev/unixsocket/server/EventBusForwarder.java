@@ -66,29 +66,29 @@ final class EventBusForwarder {
       }
       Buffer reply;
       if (ar.succeeded()) {
-        reply = encode(ar.result());
+        reply = replyPayload(ar.result());
       } else {
         group.stats().handlerFailures.increment();
-        reply = encodeFailure(ar.cause(), connection);
+        reply = failurePayload(ar.cause(), connection);
       }
       connection.replies().complete(slot, reply);
     });
   }
 
-  private Buffer encode(Message<Object> message) {
+  /** The reply's payload, checked: {@link OrderedReplies} frames it straight into the socket buffer. */
+  private Buffer replyPayload(Message<Object> message) {
     Buffer body = toBuffer(message.body());
-    Buffer out = Buffer.buffer(body.length() + group.framing().overhead());
     try {
-      group.framing().encode(body, out);
+      group.framing().check(body);
     } catch (IllegalArgumentException e) {
       // A reply that line framing cannot carry: say so in its place rather than break the stream.
       group.stats().handlerFailures.increment();
-      return errorFrame("reply cannot be framed: " + e.getMessage());
+      return errorPayload("reply cannot be framed: " + e.getMessage());
     }
-    return out;
+    return body;
   }
 
-  private Buffer encodeFailure(Throwable cause, ForwardingConnection connection) {
+  private Buffer failurePayload(Throwable cause, ForwardingConnection connection) {
     String reason;
     if (cause instanceof ReplyException) {
       ReplyException re = (ReplyException) cause;
@@ -106,15 +106,15 @@ final class EventBusForwarder {
       reason = "failed: " + cause;
     }
     log.debug("{}: answering with an error frame: {}", connection.name(), reason);
-    return errorFrame(reason);
+    return errorPayload(reason);
   }
 
-  private Buffer errorFrame(String reason) {
+  /** An error reply's payload: the error prefix and the reason. */
+  private Buffer errorPayload(String reason) {
     // Line framing cannot carry a newline: keep the reason on one line.
-    Buffer text = Buffer.buffer(reason.replace('\n', ' '));
-    Buffer out = Buffer.buffer(errorPrefix.length() + text.length() + group.framing().overhead());
-    group.framing().encode(errorPrefix, text, out);
-    return out;
+    Buffer payload = errorPrefix.copy().appendString(reason.replace('\n', ' '));
+    group.framing().check(payload);
+    return payload;
   }
 
   private static Buffer toBuffer(Object body) {

@@ -2,6 +2,7 @@ package dev.unixsocket.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -18,6 +19,8 @@ import io.vertx.core.buffer.Buffer;
 final class ForwardingConnection extends ServerConnection {
 
   private final OrderedReplies replies = new OrderedReplies(this);
+  /** A flush of the replies written is queued on the event loop. */
+  private boolean flushScheduled;
 
   ForwardingConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);
@@ -62,8 +65,19 @@ final class ForwardingConnection extends ServerConnection {
       ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    ctx.writeAndFlush(out);
+    // Replies come back one event-bus task each: flush once after the tasks queued by now,
+    // not once per reply.
+    ctx.write(out);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.channel().eventLoop().execute(this::flushReplies);
+    }
     updateReading();
+  }
+
+  private void flushReplies() {
+    flushScheduled = false;
+    ctx.flush();
   }
 
   /** Reads while there is room for more frames in flight and the peer keeps up with its replies. */
@@ -82,7 +96,7 @@ final class ForwardingConnection extends ServerConnection {
     closing = true;
     ctx.channel().config().setAutoRead(false);
     if (replies.pending() == 0) {
-      ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }
 }
