@@ -37,6 +37,8 @@ public class ServerVerticle extends VerticleBase {
 
   private ServerOptions options;
   private SocketFile socketFile;
+  /** The path of the socket inherited from systemd, when serving one. */
+  private String inherited;
   private List<ConnectionGroup> groups = List.of();
   private Acceptor acceptor;
   private String transportName;
@@ -63,6 +65,9 @@ public class ServerVerticle extends VerticleBase {
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(new ServerStartException(e.getMessage()));
     }
+    if (options.getInheritedFd() >= 0) {
+      return adoptInherited();
+    }
     boolean wsl = SocketFile.runningOnWsl();
     return vertx.executeBlocking(() -> SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl))
         .compose(file -> {
@@ -82,6 +87,34 @@ public class ServerVerticle extends VerticleBase {
             transportName, options.getFraming().label(), options.getHandler().label(),
             Integer.toOctalString(options.getSocketMode()), options.getInstances()))
         .<Void>recover(this::abandonStart);
+  }
+
+  /** Socket activation: serve the listening socket this process inherited; never bind, never unlink it. */
+  private Future<?> adoptInherited() {
+    int fd = options.getInheritedFd();
+    if (!"epoll".equals(transportName)) {
+      return Future.failedFuture(new ServerStartException("socket activation (fd " + fd + ") needs the epoll transport;"
+          + " this Vert.x instance runs " + transportName));
+    }
+    String bound;
+    try {
+      SocketActivation.check(fd, "");
+      bound = SocketActivation.boundPath(fd);
+    } catch (ServerStartException e) {
+      return Future.failedFuture(e);
+    }
+    String shown = bound != null ? bound : options.getPath();
+    groups = createGroups(shown);
+    return Acceptor.adopt((ContextInternal) context, fd, shown, options, stats, groups)
+        .compose(a -> {
+          acceptor = a;
+          inherited = shown;
+          return Future.succeededFuture();
+        })
+        .onSuccess(v -> bindMetrics())
+        .onSuccess(v -> log.info("listening on {} (inherited fd {}, transport {}, framing {}, handler {}, instances {})",
+            shown, fd, transportName, options.getFraming().label(), options.getHandler().label(), options.getInstances()))
+        .recover(this::abandonStart);
   }
 
   /**
@@ -157,7 +190,7 @@ public class ServerVerticle extends VerticleBase {
     meters.forEach(m -> meterRegistry.remove(m));
     // Stop accepting, then let every connection answer what it read, flush and close.
     Future<Void> closed = acceptor == null ? Future.succeededFuture() : acceptor.close();
-    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(options.getStopTimeoutMs())).toList()))
+    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(options.getDrainTimeoutMs())).toList()))
         .otherwiseEmpty()
         .compose(v -> vertx.executeBlocking(() -> {
       if (socketFile != null && socketFile.removeIfOurs()) {
@@ -169,6 +202,9 @@ public class ServerVerticle extends VerticleBase {
 
   /** The socket path served, absolute. */
   public String path() {
+    if (inherited != null) {
+      return inherited;
+    }
     return socketFile != null ? socketFile.path().toString() : options.getPath();
   }
 
