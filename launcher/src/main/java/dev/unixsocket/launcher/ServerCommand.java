@@ -122,6 +122,11 @@ final class ServerCommand implements Callable<Integer> {
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
             + (options.getInheritedFd() >= 0 ? ", inherited fd " + options.getInheritedFd() : "") + ")"));
     System.out.flush();
+    // Another `uds server --replace` took our path: drain and exit 0, as on SIGTERM.
+    run.vertx().eventBus().localConsumer(ServerVerticle.TAKEN_OVER_ADDRESS, m -> {
+      m.reply(null);
+      run.stopGracefully("taken over by a new server at " + m.body());
+    });
     return run.awaitSignalAndStop();
   }
 

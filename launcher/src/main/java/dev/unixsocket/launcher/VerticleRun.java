@@ -37,6 +37,8 @@ final class VerticleRun implements VertxApplicationHooks {
   private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
   private volatile Throwable failure;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
   private VerticleRun(Transport transport, MetricsEndpoint metrics, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     this.transport = transport;
@@ -74,18 +76,12 @@ final class VerticleRun implements VertxApplicationHooks {
     return vertx;
   }
 
-  /** Blocks until SIGINT or SIGTERM has stopped Vert.x (undeploying the verticle); returns the exit status. */
+  /**
+   * Blocks until SIGINT, SIGTERM or {@link #stopGracefully} has stopped Vert.x (undeploying the
+   * verticle); returns the exit status.
+   */
   int awaitSignalAndStop() {
-    CountDownLatch stopped = new CountDownLatch(1);
-    SignalHandler stop = signal -> {
-      log.info("received SIG{}; stopping", signal.getName());
-      vertx.close().onComplete(ar -> {
-        if (ar.failed()) {
-          log.warn("stop failed: {}", ar.cause().toString());
-        }
-        stopped.countDown();
-      });
-    };
+    SignalHandler stop = signal -> stopGracefully("received SIG" + signal.getName());
     Signal.handle(new Signal("INT"), stop);
     Signal.handle(new Signal("TERM"), stop);
     try {
@@ -95,6 +91,20 @@ final class VerticleRun implements VertxApplicationHooks {
       Thread.currentThread().interrupt();
       return 1;
     }
+  }
+
+  /** Stops Vert.x as a signal does, once: {@link #awaitSignalAndStop} then returns 0. */
+  void stopGracefully(String why) {
+    if (!stopping.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("{}; stopping", why);
+    vertx.close().onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("stop failed: {}", ar.cause().toString());
+      }
+      stopped.countDown();
+    });
   }
 
   /** Stops Vert.x from this process (the client console ends this way). */

@@ -91,7 +91,7 @@ class ServerProcessTest {
     assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(second.exitValue()).isEqualTo(1);
     assertThat(stderr(second).strip()).isEqualTo("uds server: cannot listen on " + path
-        + ": in use by a running server; stop it first or choose another path");
+        + ": in use by a running server; stop it first, take it over with --replace, or choose another path");
     assertThat(echo(path, "first")).isEqualTo("echo:first");
   }
 

@@ -41,6 +41,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   ServerConnection next;
   /** No more reading: close once what was read is answered. */
   boolean closing;
+  /** The peer sent HELLO: it understands control frames, and only such a peer is sent any. */
+  boolean controlFrames;
+  /** GOAWAY was written: the peer sends DONE after its last data frame. */
+  private boolean goneAway;
   /** The bytes of a frame not complete yet, kept across reads; null between frames. */
   private ByteBuf partial;
   /** How much of {@link #partial} the line search has covered already. */
@@ -85,7 +89,26 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     int frames = 0;
     long payloadBytes = 0;
     try {
-      while (!closing && framing.find(data, maxFrame, searched, span)) {
+      while (!closing) {
+        if (framing == Framing.LENGTH && data.readableBytes() >= 4 && data.getByte(data.readerIndex()) < 0) {
+          // Top bit of the header set: a control frame (stand-in until the codec reports them).
+          int at = data.readerIndex();
+          int controlLength = data.getUnsignedShort(at + 2);
+          if (data.getByte(at) != (byte) 0x80 || controlLength > ControlBytes.MAX_PAYLOAD) {
+            log.warn("{}: closing connection: bad control frame header {}", name(), Integer.toHexString(data.getInt(at)));
+            closeWhenAnswered();
+            break;
+          }
+          if (data.readableBytes() < 4 + controlLength) {
+            break;
+          }
+          control(ctx, data.getUnsignedByte(at + 1), data, at + 4, controlLength);
+          data.skipBytes(4 + controlLength);
+          continue;
+        }
+        if (!framing.find(data, maxFrame, searched, span)) {
+          break;
+        }
         int index = span.payloadIndex;
         int length = span.payloadLength;
         int skip = span.frameLength;
@@ -134,6 +157,56 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * valid during this call only (retain a slice to keep it).
    */
   abstract void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length);
+
+  /**
+   * One control frame (length framing only): its payload is {@code length} bytes of {@code data}
+   * at {@code index}, valid during this call only. HELLO marks a peer that understands control
+   * frames; DONE ends its writing (answer what was read, close); TAKEOVER asks this server to
+   * hand over its path; anything else closes the connection.
+   */
+  void control(ChannelHandlerContext ctx, int code, ByteBuf data, int index, int length) {
+    if (code == ControlBytes.HELLO) {
+      controlFrames = true;
+      if (group.draining()) {
+        goAway();
+      }
+    } else if (code == ControlBytes.DONE && controlFrames) {
+      // The peer writes nothing more here: everything it sent has been read.
+      closeWhenAnswered();
+    } else if (code == ControlBytes.TAKEOVER && controlFrames) {
+      String refusal = group.takeover(peer());
+      if (refusal == null) {
+        log.info("{}: takeover requested: handing the path over and draining", name());
+        ctx.writeAndFlush(ControlBytes.encode(ControlBytes.TAKEOVER_OK));
+      } else {
+        log.warn("{}: takeover refused: {}", name(), refusal);
+        ctx.writeAndFlush(ControlBytes.refused(refusal));
+      }
+    } else {
+      log.warn("{}: closing connection: unexpected control frame 0x{}{}", name(), Integer.toHexString(code),
+          controlFrames ? "" : " before HELLO");
+      closeWhenAnswered();
+    }
+  }
+
+  /**
+   * Drain begins: a peer that understands control frames is told to stop writing (GOAWAY) and
+   * keeps being read and answered until its DONE; a plain peer is served as before until the
+   * drain timeout.
+   */
+  void drain() {
+    if (controlFrames) {
+      goAway();
+    }
+  }
+
+  private void goAway() {
+    if (goneAway || closing || !isOpen()) {
+      return;
+    }
+    goneAway = true;
+    ctx.writeAndFlush(ControlBytes.encode(ControlBytes.GOAWAY));
+  }
 
   /** After each read that completed frames: how many, and their payload bytes. */
   void framesRead(int frames, long payloadBytes) {

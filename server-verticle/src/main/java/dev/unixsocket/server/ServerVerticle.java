@@ -34,11 +34,21 @@ import org.slf4j.LoggerFactory;
 public class ServerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ServerVerticle.class);
+  /**
+   * Local event-bus address a request (body: the path) goes to when another server of ours has
+   * taken this one's path over ({@code --replace}): {@code uds server} stops the process (exit 0)
+   * on it. Without a consumer the verticle undeploys itself.
+   */
+  public static final String TAKEN_OVER_ADDRESS = "uds.server.taken-over";
+  private static final long HARD_STOP_SLACK_MS = 5_000;
 
   private ServerOptions options;
   private SocketFile socketFile;
   /** The path of the socket inherited from systemd, when serving one. */
-  private String inherited;
+  private volatile String inherited;
+  /** The new server's side of --replace, between the connect to the old server and the hand-over. */
+  private Takeover takeover;
+  private final java.util.concurrent.atomic.AtomicBoolean takenOver = new java.util.concurrent.atomic.AtomicBoolean();
   private List<ConnectionGroup> groups = List.of();
   private Acceptor acceptor;
   private String transportName;
@@ -69,9 +79,16 @@ public class ServerVerticle extends VerticleBase {
       return adoptInherited();
     }
     boolean wsl = SocketFile.runningOnWsl();
-    return vertx.executeBlocking(() -> SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl))
+    return vertx.executeBlocking(() -> {
+      SocketFile file = SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl, options.isReplace());
+      socketFile = file;
+      if (file.replacing()) {
+        // Connected to the old server before the rename: afterwards its socket has no name.
+        takeover = Takeover.begin(file.path());
+      }
+      return file;
+    })
         .compose(file -> {
-          socketFile = file;
           groups = createGroups(file.path().toString());
           return Acceptor.bind((ContextInternal) context, file.bindPath(), file.path().toString(), options, stats, groups);
         })
@@ -79,6 +96,9 @@ public class ServerVerticle extends VerticleBase {
           acceptor = bound;
           return vertx.executeBlocking(() -> {
             socketFile.publish();
+            if (takeover != null) {
+              handOver();
+            }
             return null;
           });
         })
@@ -138,7 +158,7 @@ public class ServerVerticle extends VerticleBase {
     for (int i = 0; i < options.getInstances(); i++) {
       EventLoop loop = loops.get(i % loops.size());
       ContextInternal ctx = i == 0 ? own : vx.contextBuilder().withEventLoop(loop).withClassLoader(own.classLoader()).build();
-      made.add(new ConnectionGroup(ctx, options, publicPath, stats, prefix, registry));
+      made.add(new ConnectionGroup(ctx, options, publicPath, stats, prefix, registry, this::takeover));
     }
     return made;
   }
@@ -164,13 +184,58 @@ public class ServerVerticle extends VerticleBase {
     }
   }
 
+  /** The new socket is at the path now: tell the old server to drain and exit. */
+  private void handOver() {
+    try (Takeover t = takeover) {
+      takeover = null;
+      String problem = t.handOver();
+      if (problem == null) {
+        log.info("{}: took over from the server that was listening here; it drains and exits", path());
+      } else {
+        // The rename cannot be undone: serve on, and say what the old server is left doing.
+        log.warn("{}: now served here, but the takeover was not confirmed ({}); the old server still serves the"
+            + " connections it had: stop it yourself", path(), problem);
+      }
+    }
+  }
+
+  /**
+   * A peer sent TAKEOVER: accepted from our own uid or root, once. Accepting publishes the path
+   * on {@link #TAKEN_OVER_ADDRESS} so that a launcher can stop this process; with nobody
+   * consuming it, the verticle undeploys itself. Either way the stop drains.
+   *
+   * @return null when accepted, else the reason for refusing
+   */
+  private String takeover(Peer peer) {
+    int own = Takeover.ownUid();
+    if (!peer.known()) {
+      return "cannot tell the requester's uid";
+    }
+    if (peer.uid() != own && peer.uid() != 0) {
+      return "uid " + peer.uid() + " may not take over a server running as uid " + own;
+    }
+    if (inherited != null) {
+      return "this server serves a socket passed by systemd: restart the service instead";
+    }
+    if (!takenOver.compareAndSet(false, true)) {
+      return "takeover already under way";
+    }
+    context.runOnContext(v -> vertx.eventBus().request(TAKEN_OVER_ADDRESS, path())
+        .onFailure(e -> vertx.undeploy(deploymentID())));
+    return null;
+  }
+
   private <T> Future<T> abandonStart(Throwable failure) {
     Throwable reported = failure instanceof ServerStartException
         ? failure
         : new ServerStartException("cannot listen on " + options.getPath() + ": " + describe(failure));
     Future<Void> closed = acceptor == null ? Future.succeededFuture() : acceptor.close();
-    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(0)).toList())).otherwiseEmpty()
+    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(0, 0)).toList())).otherwiseEmpty()
         .compose(v -> vertx.executeBlocking(() -> {
+          if (takeover != null) {
+            takeover.close();
+            takeover = null;
+          }
           if (socketFile != null) {
             socketFile.abandon();
           }
@@ -184,20 +249,37 @@ public class ServerVerticle extends VerticleBase {
     return m == null || m.isEmpty() ? t.getClass().getSimpleName() : m;
   }
 
+  /**
+   * Graceful stop: no new connections (the socket file is removed if still ours; an inherited
+   * socket is closed here and keeps its backlog for the next server), then drain every
+   * connection (see {@link ConnectionGroup#shutdown}), then close the listener, which by then
+   * has accepted whatever reached it before the path went away.
+   */
   @Override
   public Future<?> stop() {
     // A later server on the same path in this JVM registers its own meters.
     meters.forEach(m -> meterRegistry.remove(m));
-    // Stop accepting, then let every connection answer what it read, flush and close.
-    Future<Void> closed = acceptor == null ? Future.succeededFuture() : acceptor.close();
-    return closed.compose(v -> Future.join(groups.stream().map(g -> g.shutdown(options.getDrainTimeoutMs())).toList()))
+    Future<Void> noNewConnections;
+    if (inherited != null) {
+      noNewConnections = acceptor == null ? Future.succeededFuture() : acceptor.close();
+    } else {
+      noNewConnections = vertx.executeBlocking(() -> {
+        if (socketFile != null && socketFile.removeIfOurs()) {
+          log.info("stopping: removed {}; draining connections", path());
+        }
+        return null;
+      });
+    }
+    long drain = options.getDrainTimeoutMs();
+    // Past the drain timeout, what was read still gets its reply: an event-bus handler has up to
+    // its request timeout. Only a peer that does not read its replies holds a stop past that.
+    long hard = drain + HARD_STOP_SLACK_MS
+        + (options.getHandler() == FrameHandler.EVENTBUS ? options.getRequestTimeoutMs() : 0);
+    return noNewConnections
+        .compose(v -> Future.join(groups.stream().map(g -> g.shutdown(drain, hard)).toList()))
         .otherwiseEmpty()
-        .compose(v -> vertx.executeBlocking(() -> {
-      if (socketFile != null && socketFile.removeIfOurs()) {
-        log.info("stopped; removed {}", path());
-      }
-      return null;
-    }));
+        .compose(v -> acceptor == null || inherited != null ? Future.succeededFuture() : acceptor.close())
+        .onComplete(ar -> log.info("stopped"));
   }
 
   /** The socket path served, absolute. */
