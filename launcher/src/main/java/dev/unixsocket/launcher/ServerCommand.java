@@ -6,7 +6,7 @@ import dev.unixsocket.server.ServerStartException;
 import dev.unixsocket.server.SocketActivation;
 import dev.unixsocket.server.ServerVerticle;
 import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.transport.Transport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
