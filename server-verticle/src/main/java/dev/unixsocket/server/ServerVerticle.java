@@ -157,7 +157,9 @@ public class ServerVerticle extends VerticleBase {
     List<ConnectionGroup> made = new ArrayList<>();
     for (int i = 0; i < options.getInstances(); i++) {
       EventLoop loop = loops.get(i % loops.size());
-      ContextInternal ctx = i == 0 ? own : vx.contextBuilder().withEventLoop(loop).withClassLoader(own.classLoader()).build();
+      // Never the verticle's own context, even on its loop: event-bus requests forwarded while the
+      // verticle is being undeployed (a drain) would lose their replies with its close hooks.
+      ContextInternal ctx = vx.contextBuilder().withEventLoop(loop).withClassLoader(own.classLoader()).build();
       made.add(new ConnectionGroup(ctx, options, publicPath, stats, prefix, registry, this::takeover));
     }
     return made;

@@ -65,7 +65,12 @@ final class Takeover implements AutoCloseable {
     try {
       lockFile = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      FileLock lock = lockFile.tryLock();
+      FileLock lock;
+      try {
+        lock = lockFile.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // held by this JVM: another server in this process is taking over the same path
+      }
       if (lock == null) {
         throw new ServerStartException("cannot replace the server at " + path + ": another --replace of it is under way");
       }
