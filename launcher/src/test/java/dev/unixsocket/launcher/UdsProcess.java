@@ -31,10 +31,30 @@ final class UdsProcess implements AutoCloseable {
   }
 
   static UdsProcess start(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    return startUnder(List.of(), args);
+  }
+
+  /** Runs {@code uds args} under a wrapper command, such as {@code systemd-socket-activate -l PATH}. */
+  static UdsProcess startUnder(List<String> wrapper, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(wrapper);
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
     return new UdsProcess(new ProcessBuilder(cmd).start());
+  }
+
+  /** The next stdout line matching, skipping others (waiting up to 30 s for each). */
+  String awaitOut(Predicate<String> match) throws InterruptedException {
+    while (true) {
+      String line = nextOut();
+      if (match.test(line)) {
+        return line;
+      }
+    }
+  }
+
+  long pid() {
+    return process.pid();
   }
 
   private static void pump(InputStream stream, LinkedBlockingQueue<String> lines) {

@@ -112,15 +112,16 @@ public final class SocketActivation {
    */
   static void check(int fd, String name) {
     String which = "socket activation: fd " + fd + name;
-    Socket socket = new Socket(fd); // a view of the descriptor: never closed here
     int domain;
     int type;
     int listening;
     try {
+      Socket socket = new Socket(fd); // a view of the descriptor: never closed here
       domain = socket.getIntOpt(SOL_SOCKET, SO_DOMAIN);
       type = socket.getIntOpt(SOL_SOCKET, SO_TYPE);
       listening = socket.getIntOpt(SOL_SOCKET, SO_ACCEPTCONN);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // Netty's Socket looks up the address family first: a ChannelException for a non-socket.
       throw new ServerStartException(which + " is not a socket (" + e.getMessage() + ")");
     }
     if (domain != AF_UNIX) {
