@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  * new DeploymentOptions().setConfig(options.toJson()))}). The deployment succeeds once the
  * socket file is in place with its mode set, and fails with a {@link ServerStartException}
  * (a one-line reason) when the path cannot be served: in use by a live server, not a socket,
- * too long, in a missing or unwritable directory. Undeploying stops accepting, lets
- * connections flush their replies (bounded by the stop timeout), and removes the socket file
- * if it is still the one this server created.
+ * too long, in a missing or unwritable directory. Undeploying removes the socket file if it is
+ * still the one this server created, drains the connections (GOAWAY to peers that said HELLO,
+ * closed once they confirm with DONE or the drain timeout passes, every frame read answered
+ * first) and closes the listener. With {@link ServerOptions#setReplace} it takes a live
+ * server's path over; with {@link ServerOptions#setInheritedFd} it serves a socket systemd
+ * passed (see {@link SocketActivation}).
  */
 public class ServerVerticle extends VerticleBase {
 
