@@ -19,6 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import io.vertx.core.Vertx;
 
 /** {@code uds server}: runs the server verticle in this process until SIGINT or SIGTERM. */
 @Command(name = "server",
@@ -116,17 +119,31 @@ final class ServerCommand implements Callable<Integer> {
     ServerOptions options = options();
     activation(options);
     Transport chosen = options.getTransport().resolve();
-    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(), VerticleRun.deployAll(deploy), ctx ->
+    // Another `uds server --replace` taking our path over stops this process as SIGTERM does (exit
+    // 0); the consumer is there before the server verticle can be asked.
+    AtomicReference<VerticleRun> running = new AtomicReference<>();
+    AtomicReference<String> takenOver = new AtomicReference<>();
+    Consumer<Vertx> before = vertx -> {
+      vertx.eventBus().<String>localConsumer(ServerVerticle.TAKEN_OVER_ADDRESS, m -> {
+        m.reply(null);
+        takenOver.set("taken over by a new server at " + m.body());
+        VerticleRun r = running.get();
+        if (r != null) {
+          r.stopGracefully(takenOver.get());
+        }
+      });
+      VerticleRun.deployAll(deploy).accept(vertx);
+    };
+    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(), before, ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
             + (options.getInheritedFd() >= 0 ? ", inherited fd " + options.getInheritedFd() : "") + ")"));
     System.out.flush();
-    // Another `uds server --replace` took our path: drain and exit 0, as on SIGTERM.
-    run.vertx().eventBus().localConsumer(ServerVerticle.TAKEN_OVER_ADDRESS, m -> {
-      m.reply(null);
-      run.stopGracefully("taken over by a new server at " + m.body());
-    });
+    running.set(run);
+    if (takenOver.get() != null) {
+      run.stopGracefully(takenOver.get());
+    }
     return run.awaitSignalAndStop();
   }
 

@@ -1,5 +1,6 @@
 package dev.unixsocket.launcher;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -37,6 +38,7 @@ final class VerticleRun implements VertxApplicationHooks {
   private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
   private volatile Throwable failure;
+  private volatile String mainDeployment;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -99,7 +101,10 @@ final class VerticleRun implements VertxApplicationHooks {
       return;
     }
     log.info("{}; stopping", why);
-    vertx.close().onComplete(ar -> {
+    // The main verticle first, then the rest: a server draining its connections still needs the
+    // handler verticles deployed with --deploy to answer what it forwards.
+    Future<Void> main = mainDeployment == null ? Future.succeededFuture() : vertx.undeploy(mainDeployment);
+    main.otherwiseEmpty().compose(v -> vertx.close()).onComplete(ar -> {
       if (ar.failed()) {
         log.warn("stop failed: {}", ar.cause().toString());
       }
@@ -167,6 +172,7 @@ final class VerticleRun implements VertxApplicationHooks {
 
   @Override
   public void afterVerticleDeployed(HookContext context) {
+    mainDeployment = context.deploymentId();
     onDeployed.accept(context);
   }
 
