@@ -111,4 +111,3 @@ final class DemoChild {
     return process.isAlive() ? "" : " (the " + name + " process exited with status " + process.exitValue() + ")";
   }
 }
-}

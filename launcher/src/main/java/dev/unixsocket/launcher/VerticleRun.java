@@ -1,6 +1,5 @@
 package dev.unixsocket.launcher;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -102,14 +101,24 @@ final class VerticleRun implements VertxApplicationHooks {
     }
     log.info("{}; stopping", why);
     // The main verticle first, then the rest: a server draining its connections still needs the
-    // handler verticles deployed with --deploy to answer what it forwards.
-    Future<Void> main = mainDeployment == null ? Future.succeededFuture() : vertx.undeploy(mainDeployment);
-    main.otherwiseEmpty().compose(v -> vertx.close()).onComplete(ar -> {
-      if (ar.failed()) {
-        log.warn("stop failed: {}", ar.cause().toString());
+    // handler verticles deployed with --deploy to answer what it forwards. On a thread of its
+    // own: Vert.x's event loops are gone when close completes, so no callback may run on them.
+    Thread stopper = new Thread(() -> {
+      try {
+        if (mainDeployment != null) {
+          vertx.undeploy(mainDeployment).toCompletionStage().toCompletableFuture().get();
+        }
+      } catch (Exception e) {
+        log.warn("stop of the main verticle failed: {}", Failures.describe(e));
+      }
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get();
+      } catch (Exception e) {
+        log.warn("stop failed: {}", Failures.describe(e));
       }
       stopped.countDown();
-    });
+    }, "uds-stop");
+    stopper.start();
   }
 
   /** Stops Vert.x from this process (the client console ends this way). */
