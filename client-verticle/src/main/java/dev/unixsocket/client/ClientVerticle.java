@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -133,10 +132,8 @@ public class ClientVerticle extends VerticleBase {
   private boolean gaveUp;
   private String gaveUpMessage;
   private boolean stopped;
-  /** Inbound publications' options, one per origin, built once: the header map is only read when sending. */
-  private final java.util.Map<String, DeliveryOptions> inboundOptions = new java.util.HashMap<>();
-  /** Reply options: shared, never changed (Message.reply(Object) would allocate one per reply). */
-  private static final DeliveryOptions REPLY_OPTIONS = new DeliveryOptions();
+  private Inbound inbound;
+  private Failures failures;
   private volatile int queuedSnapshot;
   private volatile int inFlightSnapshot;
   /** Socket writes made: tests check batching with it. Written on the event loop only. */
@@ -168,6 +165,8 @@ public class ClientVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     queue = new OutboundQueue<>(options.getQueueCapacity());
+    inbound = new Inbound(vertx.eventBus(), options.getInboundAddress());
+    failures = new Failures(stats, path);
     netClient = vertx.createNetClient(new NetClientOptions());
     consumer = vertx.eventBus().consumer(options.getSendAddress(), this::onMessage);
     meterRegistry = BackendRegistries.getDefaultNow(); // null unless Vert.x runs with Micrometer metrics
@@ -273,7 +272,7 @@ public class ClientVerticle extends VerticleBase {
     }
     if (n == 0) {
       if (message.replyAddress() != null) {
-        message.reply(new JsonArray(), REPLY_OPTIONS);
+        message.reply(new JsonArray(), Outbound.REPLY_OPTIONS);
       }
       return;
     }
@@ -284,7 +283,7 @@ public class ClientVerticle extends VerticleBase {
     }
     Batch batch = new Batch(message.replyAddress() != null ? message : null, n);
     for (int i = 0; i < n; i++) {
-      queue.offer(Outbound.batchPart(payloads[i], batch, i));
+      queue.offer(new Outbound.BatchPart(payloads[i], batch, i));
     }
     if (current == null) {
       queuedSnapshot = queue.size();
@@ -335,17 +334,17 @@ public class ClientVerticle extends VerticleBase {
       if (conn.helloPending) {
         conn.helloPending = false;
         framing.appendChecked(helloPayload, batch);
-        inFlight.written(Outbound.hello(helloPayload));
+        inFlight.written(new Outbound.Hello(helloPayload));
         framesInBatch++;
       }
       for (Outbound next = queue.peek();
-           next != null && (batch.length() == 0 || batch.length() + next.payload.length() + overhead <= maxBatch);
+           next != null && (batch.length() == 0 || batch.length() + next.payload().length() + overhead <= maxBatch);
            next = queue.peek()) {
         queue.poll();
         if (next.abandoned()) {
           continue; // its batch already failed: nobody is waiting for this frame's reply
         }
-        framing.appendChecked(next.payload, batch);
+        framing.appendChecked(next.payload(), batch);
         inFlight.written(next);
         framesInBatch++;
       }
@@ -389,31 +388,10 @@ public class ClientVerticle extends VerticleBase {
     conn.framesInChunk++;
     Outbound answered = inFlight.claim();
     if (answered == null) {
-      publishInbound(frame, ORIGIN_UNSOLICITED);
-    } else if (answered.kind == Outbound.Kind.REQUEST) {
-      answered.requester.reply(frame, REPLY_OPTIONS);
-    } else if (answered.kind == Outbound.Kind.BATCH) {
-      Batch b = answered.batch;
-      if (b.answer(answered.index, frame)) {
-        // The event bus copies the array and each Buffer in it on delivery: no slice of our read escapes.
-        JsonArray replies = new JsonArray(java.util.Arrays.asList((Object[]) b.replies));
-        if (b.requester != null) {
-          b.requester.reply(replies, REPLY_OPTIONS);
-        } else {
-          vertx.eventBus().publish(options.getInboundAddress(), replies, inboundOptions(ORIGIN_SEND));
-        }
-      }
+      inbound.publish(frame, ORIGIN_UNSOLICITED);
     } else {
-      publishInbound(frame, answered.kind == Outbound.Kind.HELLO ? ORIGIN_HELLO : ORIGIN_SEND);
+      answered.complete(frame, inbound);
     }
-  }
-
-  private void publishInbound(Buffer frame, String origin) {
-    vertx.eventBus().publish(options.getInboundAddress(), frame, inboundOptions(origin));
-  }
-
-  private DeliveryOptions inboundOptions(String origin) {
-    return inboundOptions.computeIfAbsent(origin, k -> new DeliveryOptions().addHeader(ORIGIN_HEADER, k));
   }
 
   // ---- connection lifecycle ------------------------------------------------------------------
@@ -492,13 +470,13 @@ public class ClientVerticle extends VerticleBase {
     List<Outbound> resend = new ArrayList<>();
     List<Outbound> failed = new ArrayList<>();
     for (Outbound o : lost) {
-      if (o.kind == Outbound.Kind.HELLO) {
-        continue; // belongs to its connection: the next connection sends its own
+      if (!o.resendable()) {
+        continue; // the hello: the next connection sends its own
       }
       (options.getInFlightOnLoss() == InFlightOnLoss.RESEND ? resend : failed).add(o);
     }
     queue.requeueFirst(resend);
-    failAll(failed, ClientFailure.CONNECTION_LOST, "connection lost; delivery unknown (" + reason + ")");
+    failures.failAll(failed, ClientFailure.CONNECTION_LOST, "connection lost; delivery unknown (" + reason + ")");
     queue.removeIf(Outbound::abandoned); // the rest of a batch that just failed: never written
     if (!resend.isEmpty()) {
       log.info("{}: {} unanswered message(s) will be sent again after reconnect", path, resend.size());
@@ -539,7 +517,7 @@ public class ClientVerticle extends VerticleBase {
     nextRetryMs = -1;
     gaveUpMessage = "no connection to " + path + " after " + attempt + " reconnect attempts (last: " + reason + ")";
     transition(ConnectionState.DISCONNECTED, "gave up after " + attempt + " reconnect attempts; last: " + reason);
-    failAll(queue.drain(), ClientFailure.ATTEMPTS_EXHAUSTED, gaveUpMessage);
+    failures.failAll(queue.drain(), ClientFailure.ATTEMPTS_EXHAUSTED, gaveUpMessage);
     updateSnapshots();
   }
 
@@ -577,8 +555,8 @@ public class ClientVerticle extends VerticleBase {
     }
     Connection conn = current;
     current = null;
-    failAll(inFlight.drain(), ClientFailure.STOPPED, "client stopped");
-    failAll(queue.drain(), ClientFailure.STOPPED, "client stopped");
+    failures.failAll(inFlight.drain(), ClientFailure.STOPPED, "client stopped");
+    failures.failAll(queue.drain(), ClientFailure.STOPPED, "client stopped");
     updateSnapshots();
     nextRetryMs = -1;
     transition(ConnectionState.STOPPED, "client stopped");
@@ -588,46 +566,12 @@ public class ClientVerticle extends VerticleBase {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private void failAll(List<Outbound> items, int code, String message) {
-    int unreplyable = 0;
-    int frames = 0;
-    for (Outbound o : items) {
-      if (o.kind == Outbound.Kind.REQUEST) {
-        frames++;
-        o.requester.fail(code, message);
-      } else if (o.kind == Outbound.Kind.SEND) {
-        frames++;
-        unreplyable++;
-      } else if (o.kind == Outbound.Kind.BATCH && !o.batch.settled) {
-        // A batch fails once, with its first failure; it counts as all its frames.
-        o.batch.settled = true;
-        frames += o.batch.size();
-        if (o.batch.requester != null) {
-          o.batch.requester.fail(code, message);
-        } else {
-          unreplyable++;
-        }
-      }
-    }
-    stats.failed(code, frames);
-    if (unreplyable > 0) {
-      log.warn("{}: {} message(s) sent without a reply address failed ({}): {}", path, unreplyable,
-          ClientFailure.name(code), message);
-    }
-  }
-
   private void fail(Message<Object> message, int code, String text) {
-    fail(message, code, text, 1);
+    failures.refuse(message, code, text, 1);
   }
 
-  /** Fails a message refused at the door; {@code frames} is how many frames it would have been. */
   private void fail(Message<Object> message, int code, String text, int frames) {
-    stats.failed(code, frames);
-    if (message.replyAddress() != null) {
-      message.fail(code, text);
-    } else {
-      log.warn("{}: a message sent without a reply address failed ({}): {}", path, ClientFailure.name(code), text);
-    }
+    failures.refuse(message, code, text, frames);
   }
 
   private void updateSnapshots() {
