@@ -115,6 +115,7 @@ public class ClientVerticle extends VerticleBase {
   private String path;
   private NetClient netClient;
   private MessageConsumer<Object> consumer;
+  private Intake intake;
   private OutboundQueue<Outbound> queue;
   private final ReplyMatcher<Outbound> inFlight = new ReplyMatcher<>();
 
@@ -129,8 +130,6 @@ public class ClientVerticle extends VerticleBase {
   private final ClientStats stats = new ClientStats();
   private MeterRegistry meterRegistry;
   private List<Meter> meters = List.of();
-  private boolean gaveUp;
-  private String gaveUpMessage;
   private boolean stopped;
   private Inbound inbound;
   private Failures failures;
@@ -168,7 +167,8 @@ public class ClientVerticle extends VerticleBase {
     inbound = new Inbound(vertx.eventBus(), options.getInboundAddress());
     failures = new Failures(stats, path);
     netClient = vertx.createNetClient(new NetClientOptions());
-    consumer = vertx.eventBus().consumer(options.getSendAddress(), this::onMessage);
+    intake = new Intake(options, queue, failures, this::onAdmitted);
+    consumer = vertx.eventBus().consumer(options.getSendAddress(), intake::accept);
     meterRegistry = BackendRegistries.getDefaultNow(); // null unless Vert.x runs with Micrometer metrics
     if (meterRegistry != null) {
       meters = stats.bindTo(meterRegistry, path, this::queuedCount, this::inFlightCount);
@@ -198,110 +198,12 @@ public class ClientVerticle extends VerticleBase {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  private void onMessage(Message<Object> message) {
-    if (stopped) {
-      fail(message, ClientFailure.STOPPED, "client stopped");
-      return;
-    }
-    if (gaveUp) {
-      fail(message, ClientFailure.ATTEMPTS_EXHAUSTED, gaveUpMessage);
-      return;
-    }
-    if (message.body() instanceof JsonArray) {
-      onBatch(message, (JsonArray) message.body());
-      return;
-    }
-    Buffer payload = payloadOf(message.body());
-    if (payload == null) {
-      String type = message.body() == null ? "null" : message.body().getClass().getName();
-      fail(message, ClientFailure.BAD_BODY, "bad body: " + type + " is not supported; send a Buffer, String or JsonObject");
-      return;
-    }
-    if (payload.length() > options.getMaxFrame()) {
-      fail(message, ClientFailure.FRAME_TOO_LARGE,
-          "frame too large: " + payload.length() + " bytes exceeds max-frame " + options.getMaxFrame());
-      return;
-    }
-    try {
-      options.getFraming().check(payload); // framed later, straight into the socket write
-    } catch (IllegalArgumentException e) {
-      fail(message, ClientFailure.BAD_BODY, "bad body: " + e.getMessage());
-      return;
-    }
-    if (!queue.offer(Outbound.of(payload, message))) {
-      fail(message, ClientFailure.QUEUE_FULL, "queue full (capacity " + queue.capacity() + ")");
-      return;
-    }
+  /** The intake admitted a message: it goes out at the end of this event-loop turn. */
+  private void onAdmitted() {
     if (current == null) {
       queuedSnapshot = queue.size(); // while connected, flush() updates it once per batch
     }
     scheduleFlush();
-  }
-
-  /**
-   * A batch: one frame per element, admitted whole or refused whole (bad element, oversize
-   * element, or not enough room in the queue for all of them); answered with a JsonArray of the
-   * replies in element order once every frame has its reply, or failed once.
-   */
-  private void onBatch(Message<Object> message, JsonArray elements) {
-    // The raw elements: JsonArray.getValue and its iterator would turn a Buffer into base64 text.
-    List<?> raw = elements.getList();
-    int n = raw.size();
-    Buffer[] payloads = new Buffer[n];
-    for (int i = 0; i < n; i++) {
-      Object element = raw.get(i);
-      Buffer payload = payloadOf(element);
-      if (payload == null) {
-        String type = element == null ? "null" : element.getClass().getName();
-        fail(message, ClientFailure.BAD_BODY, "bad body: batch element " + i + " is a " + type
-            + "; batch elements must be Buffer, String or JsonObject", n);
-        return;
-      }
-      if (payload.length() > options.getMaxFrame()) {
-        fail(message, ClientFailure.FRAME_TOO_LARGE, "frame too large: batch element " + i + " is "
-            + payload.length() + " bytes, exceeds max-frame " + options.getMaxFrame(), n);
-        return;
-      }
-      try {
-        options.getFraming().check(payload);
-      } catch (IllegalArgumentException e) {
-        fail(message, ClientFailure.BAD_BODY, "bad body: batch element " + i + ": " + e.getMessage(), n);
-        return;
-      }
-      payloads[i] = payload;
-    }
-    if (n == 0) {
-      if (message.replyAddress() != null) {
-        message.reply(new JsonArray(), Outbound.REPLY_OPTIONS);
-      }
-      return;
-    }
-    if (queue.remaining() < n) {
-      fail(message, ClientFailure.QUEUE_FULL, "queue full (capacity " + queue.capacity() + "): no room for a batch of "
-          + n + " frames", n);
-      return;
-    }
-    Batch batch = new Batch(message.replyAddress() != null ? message : null, n);
-    for (int i = 0; i < n; i++) {
-      queue.offer(new Outbound.BatchPart(payloads[i], batch, i));
-    }
-    if (current == null) {
-      queuedSnapshot = queue.size();
-    }
-    scheduleFlush();
-  }
-
-  private static Buffer payloadOf(Object body) {
-    if (body instanceof Buffer) {
-      return (Buffer) body;
-    }
-    if (body instanceof String) {
-      return Buffer.buffer(((String) body).getBytes(StandardCharsets.UTF_8));
-    }
-    if (body instanceof JsonObject) {
-      return ((JsonObject) body).toBuffer();
-    }
-    return null;
   }
 
   /**
@@ -513,9 +415,9 @@ public class ClientVerticle extends VerticleBase {
   }
 
   private void giveUp(String reason) {
-    gaveUp = true;
     nextRetryMs = -1;
-    gaveUpMessage = "no connection to " + path + " after " + attempt + " reconnect attempts (last: " + reason + ")";
+    String gaveUpMessage = "no connection to " + path + " after " + attempt + " reconnect attempts (last: " + reason + ")";
+    intake.close(ClientFailure.ATTEMPTS_EXHAUSTED, gaveUpMessage);
     transition(ConnectionState.DISCONNECTED, "gave up after " + attempt + " reconnect attempts; last: " + reason);
     failures.failAll(queue.drain(), ClientFailure.ATTEMPTS_EXHAUSTED, gaveUpMessage);
     updateSnapshots();
@@ -549,6 +451,7 @@ public class ClientVerticle extends VerticleBase {
       return Future.succeededFuture(); // start never got as far as taking messages
     }
     stopped = true;
+    intake.close(ClientFailure.STOPPED, "client stopped");
     if (timerId != -1) {
       vertx.cancelTimer(timerId);
       timerId = -1;
@@ -565,14 +468,6 @@ public class ClientVerticle extends VerticleBase {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
-
-  private void fail(Message<Object> message, int code, String text) {
-    failures.refuse(message, code, text, 1);
-  }
-
-  private void fail(Message<Object> message, int code, String text, int frames) {
-    failures.refuse(message, code, text, frames);
-  }
 
   private void updateSnapshots() {
     queuedSnapshot = queue.size();
