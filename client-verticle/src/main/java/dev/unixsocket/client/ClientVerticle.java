@@ -67,13 +67,13 @@ import java.util.random.RandomGenerator;
  *   <li>Undeploying fails everything queued or in flight with {@link ClientFailure#STOPPED},
  *   cancels the timer, closes the socket and publishes STOPPED.</li>
  * </ul>
- * Everything runs on the verticle's event loop: no locks.
- *
- * <p>The parts: {@link Intake} takes and checks messages; {@link ConnectionWatchdog} connects,
- * reconnects and publishes the status; each {@link Connection} writes, reads and matches replies
- * on one socket; every frame is an {@link Outbound} that completes itself. Deploy one instance per send address:
+ * Everything runs on the verticle's event loop: no locks. Deploy one instance per send address:
  * several instances would share the address round-robin, each on its own connection, and
  * replies would no longer come back in the order the messages were sent.
+ *
+ * <p>The parts: {@code Intake} takes and checks messages; {@code ConnectionWatchdog} connects,
+ * reconnects and publishes the status; each {@code Connection} writes, reads and matches replies
+ * on one socket; every frame is an {@code Outbound} that completes itself.
  *
  * <p>The event bus's own send timeout still applies to requests waiting in the queue; see
  * {@code docs/event-bus.md} for every failure code and what to do about it.
