@@ -53,6 +53,8 @@ final class Connection {
   private final int maxBatchBytes;
   private final ReplyMatcher<Outbound> inFlight = new ReplyMatcher<>();
   private final FrameDecoder decoder;
+  /** Length framing: data and control frames (GOAWAY) from the server. */
+  private final ControlFrames controlReader;
   /** Hands decoded frames to onFrame: one lambda per connection rather than per read. */
   private final Consumer<Buffer> frameSink = this::onFrame;
   private final long connectedAtNanos = System.nanoTime();
@@ -61,6 +63,11 @@ final class Connection {
   /** Something must go first on this connection, before any queued frame (the hello message). */
   private boolean openPending;
   private boolean draining;
+  /**
+   * The server said GOAWAY and we answered DONE: it answers everything it read before closing,
+   * so whatever is unanswered at the close was never read.
+   */
+  private boolean departed;
   private boolean flushScheduled;
   private boolean proven;
   private String lossReason;
@@ -76,7 +83,9 @@ final class Connection {
     this.framing = options.getFraming();
     this.maxBatchBytes = options.getMaxBatchBytes();
     this.decoder = framing.decoder(options.getMaxFrame());
-    this.openPending = shared.hello() != null;
+    this.controlReader = framing == Framing.LENGTH ? new ControlFrames(options.getMaxFrame(), frameSink, this::onControl) : null;
+    // Length framing: HELLO first on every connection, so that the server may send control frames.
+    this.openPending = shared.hello() != null || framing == Framing.LENGTH;
     socket.handler(this::onData);
     socket.drainHandler(v -> flush());
     socket.exceptionHandler(this::onSocketError);
@@ -133,8 +142,17 @@ final class Connection {
     stats.snapshot(queue.size(), inFlight.size());
   }
 
-  /** What goes first on every connection, before any queued frame: the hello message. */
+  /**
+   * What goes first on every connection, before any queued frame: HELLO (length framing; a
+   * control frame, so no reply is expected), then the hello message if one is configured.
+   */
   private int open(Buffer batch) {
+    if (framing == Framing.LENGTH) {
+      ControlFrames.append(batch, ControlFrames.HELLO, (byte) 1);
+    }
+    if (shared.hello() == null) {
+      return 0;
+    }
     append(new Outbound.Hello(shared.hello()), batch);
     return 1;
   }
@@ -194,7 +212,33 @@ final class Connection {
 
   /** Cuts a read into frames, each handed to {@link #onFrame}: the one place that knows the decoder. */
   private void decode(Buffer chunk) {
-    decoder.decode(chunk, frameSink);
+    if (controlReader != null) {
+      controlReader.decode(chunk);
+    } else {
+      decoder.decode(chunk, frameSink);
+    }
+  }
+
+  /**
+   * A control frame from the server. GOAWAY: it is draining; write nothing more here (the queue
+   * keeps what comes, for the next connection), confirm with DONE, keep taking replies.
+   */
+  private void onControl(int code, Buffer payload) {
+    if (code == ControlFrames.GOAWAY) {
+      if (departed) {
+        return;
+      }
+      startDraining();
+      departed = true;
+      Buffer done = Buffer.buffer(4);
+      ControlFrames.append(done, ControlFrames.DONE);
+      socket.write(done).onFailure(this::onSocketError);
+      log.info("{}: server is going away: writing no more here; {} message(s) still to be answered", path, inFlight.size());
+    } else {
+      log.warn("{}: server sent an unexpected control frame 0x{}; closing the connection", path, Integer.toHexString(code));
+      lossReason = "unexpected control frame 0x" + Integer.toHexString(code);
+      socket.close();
+    }
   }
 
   private void onFrame(Buffer frame) {
@@ -230,17 +274,23 @@ final class Connection {
     }
     live = false;
     long openMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAtNanos);
-    String reason = lossReason != null ? lossReason : "closed by server";
+    String reason = lossReason != null ? lossReason : departed ? "drained by the server (GOAWAY)" : "closed by server";
     settleInFlight(reason, unansweredNeverRead());
     listener.lost(this, reason, proven || openMs >= ClientVerticle.PROVEN_AFTER_MS);
   }
 
   /**
    * Whether the server is known not to have read the frames still unanswered. Only a server's
-   * announced departure (GOAWAY answered with DONE, issue 10) can tell; until then, never.
+   * announced departure can tell (GOAWAY answered with DONE): it answers every frame it read
+   * before it closes.
    */
   private boolean unansweredNeverRead() {
-    return false;
+    return departed;
+  }
+
+  /** The server drained this connection (GOAWAY, DONE): reconnect at once, nothing is in doubt. */
+  boolean departed() {
+    return departed;
   }
 
   /**
