@@ -5,7 +5,7 @@ import dev.unixsocket.client.ClientVerticle;
 import dev.unixsocket.client.ConnectionState;
 import dev.unixsocket.client.InFlightOnLoss;
 import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.transport.TransportChoice;
 import dev.unixsocket.wire.EndpointOptions;
 import dev.unixsocket.wire.Framing;
 import dev.unixsocket.wire.JsonFields;
-import dev.unixsocket.wire.TransportChoice;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -5,7 +5,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.unixsocket.wire.Framing;
 import dev.unixsocket.wire.JsonFields;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
