@@ -1,6 +1,6 @@
 package dev.unixsocket.client;
 
-import dev.unixsocket.wire.FrameDecoder;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
 import io.netty.channel.unix.Errors;
@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -366,7 +367,7 @@ public class ClientVerticle extends VerticleBase {
     }
     stats.bytesIn.add(chunk.length());
     try {
-      conn.decoder.decode(chunk, conn.frameSink);
+      conn.reader.read(chunk);
     } catch (FrameTooLargeException e) {
       log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
       conn.lossReason = "server sent a " + e.getMessage();
@@ -379,6 +380,15 @@ public class ClientVerticle extends VerticleBase {
         inFlightSnapshot = inFlight.size();
       }
     }
+  }
+
+  /**
+   * Reads one connection's frames. Each payload is copied out of the read: a reply may wait in a
+   * batch across later reads, and a clustered event bus may encode it after this call returns.
+   */
+  private FrameReader frameReader(Connection conn) {
+    return new FrameReader(options.getFraming(), options.getMaxFrame(),
+        (data, index, length) -> onFrame(conn, BufferInternal.buffer(data.copy(index, length))));
   }
 
   private void onFrame(Connection conn, Buffer frame) {
@@ -395,7 +405,7 @@ public class ClientVerticle extends VerticleBase {
     } else if (answered.kind == Outbound.Kind.BATCH) {
       Batch b = answered.batch;
       if (b.answer(answered.index, frame)) {
-        // The event bus copies the array and each Buffer in it on delivery: no slice of our read escapes.
+        // Each reply is a copy of its own (frameReader), and the event bus copies again on delivery.
         JsonArray replies = new JsonArray(java.util.Arrays.asList((Object[]) b.replies));
         if (b.requester != null) {
           b.requester.reply(replies, REPLY_OPTIONS);
@@ -444,8 +454,8 @@ public class ClientVerticle extends VerticleBase {
   private void onConnected(NetSocket socket) {
     // Fresh state for every connection: nothing from an earlier one (decoder bytes, a write
     // error, a half-built batch) can leak into this one.
-    Connection conn = new Connection(socket, options.getFraming().decoder(options.getMaxFrame()), System.nanoTime());
-    conn.frameSink = frame -> onFrame(conn, frame);
+    Connection conn = new Connection(socket, System.nanoTime());
+    conn.reader = frameReader(conn);
     conn.helloPending = helloPayload != null;
     current = conn;
     socket.handler(chunk -> onData(conn, chunk));
@@ -700,19 +710,16 @@ public class ClientVerticle extends VerticleBase {
   /** Per-connection state: created on connect, dropped with the connection, never reused. */
   private static final class Connection {
     final NetSocket socket;
-    final FrameDecoder decoder;
+    FrameReader reader;
     final long connectedAtNanos;
     boolean helloPending;
     boolean proven;
     String lossReason;
-    /** Hands decoded frames to onFrame: one lambda per connection rather than per read. */
-    java.util.function.Consumer<Buffer> frameSink;
     /** Frames decoded from the read being handled: counted once per read. */
     int framesInChunk;
 
-    Connection(NetSocket socket, FrameDecoder decoder, long connectedAtNanos) {
+    Connection(NetSocket socket, long connectedAtNanos) {
       this.socket = socket;
-      this.decoder = decoder;
       this.connectedAtNanos = connectedAtNanos;
     }
   }

@@ -8,20 +8,18 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.Locale;
 
 /**
- * How messages are delimited on the byte stream.
+ * How messages are delimited on the byte stream, and the one codec for both ways:
  * <ul>
  *   <li>{@link #LENGTH}: a 4-byte unsigned big-endian payload length N, then N bytes.</li>
  *   <li>{@link #LINE}: the payload, then {@code \n}; a {@code \r} before the {@code \n} is dropped.</li>
  * </ul>
+ * Reading: {@link #find} is the cursor, finding the frame at a Netty buffer's reader index in
+ * place ({@link FrameReader} drives it across reads). Writing: {@link #writeHeader} and
+ * {@link #writeTrailer} around a payload in a Netty buffer, {@link #appendChecked} for a Vert.x one.
  */
 public enum Framing {
 
   LENGTH {
-    @Override
-    public FrameDecoder decoder(int maxFrame) {
-      return new LengthFrameDecoder(maxFrame);
-    }
-
     @Override
     public void check(Buffer payload) {
       // any bytes can be carried
@@ -30,11 +28,6 @@ public enum Framing {
     @Override
     public void appendChecked(Buffer payload, Buffer out) {
       out.appendInt(payload.length()).appendBuffer(payload);
-    }
-
-    @Override
-    public void encode(Buffer prefix, Buffer payload, Buffer out) {
-      out.appendInt(prefix.length() + payload.length()).appendBuffer(prefix).appendBuffer(payload);
     }
 
     @Override
@@ -75,11 +68,6 @@ public enum Framing {
 
   LINE {
     @Override
-    public FrameDecoder decoder(int maxFrame) {
-      return new LineFrameDecoder(maxFrame);
-    }
-
-    @Override
     public void check(Buffer payload) {
       checkNoNewline(payload);
     }
@@ -87,13 +75,6 @@ public enum Framing {
     @Override
     public void appendChecked(Buffer payload, Buffer out) {
       out.appendBuffer(payload).appendByte((byte) '\n');
-    }
-
-    @Override
-    public void encode(Buffer prefix, Buffer payload, Buffer out) {
-      checkNoNewline(prefix);
-      checkNoNewline(payload);
-      out.appendBuffer(prefix).appendBuffer(payload).appendByte((byte) '\n');
     }
 
     /** A newline inside a payload would arrive as two frames and break request/reply pairing. */
@@ -150,9 +131,6 @@ public enum Framing {
   /** Largest frame payload accepted by default: 10 MiB, as in the original Go project. */
   public static final int DEFAULT_MAX_FRAME = 10 * 1024 * 1024;
 
-  /** A new decoder with its own buffered state: use one per connection. */
-  public abstract FrameDecoder decoder(int maxFrame);
-
   /**
    * Checks that this framing can carry {@code payload} (line framing: no newline inside).
    *
@@ -165,15 +143,6 @@ public enum Framing {
    * checks a message when it is accepted and frames it later, so the check runs once.
    */
   public abstract void appendChecked(Buffer payload, Buffer out);
-
-  /** Appends one frame carrying {@code payload} to {@code out}, after {@link #check}ing it. */
-  public void encode(Buffer payload, Buffer out) {
-    check(payload);
-    appendChecked(payload, out);
-  }
-
-  /** Appends one frame whose payload is {@code prefix} followed by {@code payload}, without joining them first. */
-  public abstract void encode(Buffer prefix, Buffer payload, Buffer out);
 
   /**
    * Finds the frame at the reader index of {@code in}, for code that reads frames in place from
@@ -194,15 +163,15 @@ public enum Framing {
   /** Writes what goes after a payload (the newline, or nothing). */
   public abstract void writeTrailer(ByteBuf out);
 
+  /** Writes one whole frame carrying {@code length} bytes of {@code payload} at {@code index}, which must pass {@link #check}. */
+  public void writeFrame(ByteBuf out, ByteBuf payload, int index, int length) {
+    writeHeader(out, length);
+    out.writeBytes(payload, index, length);
+    writeTrailer(out);
+  }
+
   /** Bytes the framing adds to each payload on the wire. */
   public abstract int overhead();
-
-  /** One frame carrying {@code payload}, in a buffer of its own. */
-  public Buffer encode(Buffer payload) {
-    Buffer out = Buffer.buffer(payload.length() + overhead());
-    encode(payload, out);
-    return out;
-  }
 
   /** The lower-case name used in options and on the command line. */
   public String label() {
