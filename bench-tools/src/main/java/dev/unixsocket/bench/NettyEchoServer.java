@@ -1,5 +1,6 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.bench;
 
+import dev.unixsocket.loadgen.BenchCommand;
 import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
@@ -41,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * copied: a frame spread over several reads is gathered, and goes out, as a composite of those
  * reads. One flush per read batch.
  *
- * <p>Run: {@code java -cp uds.jar dev.unixsocket.launcher.bench.NettyEchoServer --path P};
+ * <p>Run: {@code java -cp bench-tools/target/bench-tools.jar dev.unixsocket.bench.NettyEchoServer --path P};
  * prints {@code listening on P} when ready, stops on SIGINT/SIGTERM.
  */
 public final class NettyEchoServer implements AutoCloseable {
