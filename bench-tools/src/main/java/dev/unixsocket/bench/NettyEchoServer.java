@@ -2,7 +2,7 @@ package dev.unixsocket.bench;
 
 import dev.unixsocket.loadgen.BenchCommand;
 import dev.unixsocket.wire.FrameReader;
-import dev.unixsocket.wire.FrameTooLargeException;
+import dev.unixsocket.wire.BadFrameException;
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -128,7 +128,7 @@ public final class NettyEchoServer implements AutoCloseable {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       try {
         reader.read((ByteBuf) msg, ctx.alloc()); // releases the read
-      } catch (FrameTooLargeException e) {
+      } catch (BadFrameException e) {
         System.err.println("netty-echo: " + ctx.channel().remoteAddress() + " sent a " + e.getMessage() + ": closing it");
         release();
         ctx.close();

@@ -1,7 +1,8 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.Control;
 import dev.unixsocket.wire.FrameReader;
-import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
 import io.netty.channel.unix.Errors;
 import io.vertx.core.Future;
@@ -368,7 +369,7 @@ public class ClientVerticle extends VerticleBase {
     stats.bytesIn.add(chunk.length());
     try {
       conn.reader.read(chunk);
-    } catch (FrameTooLargeException e) {
+    } catch (BadFrameException e) {
       log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
       conn.lossReason = "server sent a " + e.getMessage();
       conn.socket.close();
@@ -388,7 +389,13 @@ public class ClientVerticle extends VerticleBase {
    */
   private FrameReader frameReader(Connection conn) {
     return new FrameReader(options.getFraming(), options.getMaxFrame(),
-        (data, index, length) -> onFrame(conn, BufferInternal.buffer(data.copy(index, length))));
+        (data, index, length) -> onFrame(conn, BufferInternal.buffer(data.copy(index, length))),
+        (code, data, index, length) -> onControl(code));
+  }
+
+  /** This client does not say HELLO yet, so a server has no reason to send it a control frame. */
+  private void onControl(Control code) {
+    log.warn("{}: server sent control frame {}, which this client does not use; ignored", path, code);
   }
 
   private void onFrame(Connection conn, Buffer frame) {

@@ -1,5 +1,6 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.wire.Control;
 import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -105,6 +106,23 @@ final class FaultyServers {
           Framing.LENGTH.appendChecked(Buffer.buffer(greeting), hello);
           socket.write(hello);
           Echo echo = new Echo(prefix);
+          socket.handler(chunk -> socket.write(echo.answer(chunk)));
+        })
+        .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /**
+   * An echo server that starts every connection with a control frame (which a server sends only
+   * to a peer that said HELLO) and then a data frame nobody asked for.
+   */
+  static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
+    return vertx.createNetServer()
+        .connectHandler(socket -> {
+          Buffer first = Buffer.buffer();
+          Framing.LENGTH.appendControl(first, code, null);
+          Framing.LENGTH.appendChecked(Buffer.buffer(greeting), first);
+          socket.write(first);
+          Echo echo = new Echo(Buffer.buffer("echo:"));
           socket.handler(chunk -> socket.write(echo.answer(chunk)));
         })
         .listen(SocketAddress.domainSocketAddress(path.toString()));

@@ -1,7 +1,7 @@
 package dev.unixsocket.loadgen;
 
 import dev.unixsocket.wire.FrameReader;
-import dev.unixsocket.wire.FrameTooLargeException;
+import dev.unixsocket.wire.BadFrameException;
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -106,7 +106,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     now = System.nanoTime();
     try {
       reader.read((ByteBuf) msg, ctx.alloc()); // releases the read
-    } catch (FrameTooLargeException e) {
+    } catch (BadFrameException e) {
       fail(ctx, "connection " + id + ": the server sent a " + e.getMessage());
     }
   }

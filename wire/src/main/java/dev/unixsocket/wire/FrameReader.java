@@ -25,6 +25,20 @@ public final class FrameReader {
     void frame(ByteBuf data, int index, int length);
   }
 
+  /**
+   * Receives each {@link Control} frame, in stream order with the data frames: its payload is
+   * {@code length} bytes of {@code data} at {@code index}.
+   */
+  @FunctionalInterface
+  public interface ControlHandler {
+    void control(Control code, ByteBuf data, int index, int length);
+  }
+
+  /** For peers that never said HELLO, so must never be sent a control frame: one is a bad frame. */
+  private static final ControlHandler REFUSE = (code, data, index, length) -> {
+    throw new BadFrameException("control frame " + code + " where none is expected");
+  };
+
   /** An incomplete frame larger than this is gathered as a composite of the reads, not copied. */
   private static final int COMPOSITE_ABOVE = 8192;
   /**
@@ -36,18 +50,26 @@ public final class FrameReader {
   private final Framing framing;
   private final int maxFrame;
   private final DataHandler data;
+  private final ControlHandler control;
   private final FrameSpan span = new FrameSpan();
   /** The bytes of an incomplete frame, kept across reads; null between frames. */
   private ByteBuf partial;
   private boolean closed;
 
+  /** A reader that refuses control frames (as a {@link BadFrameException}). */
   public FrameReader(Framing framing, int maxFrame, DataHandler data) {
+    this(framing, maxFrame, data, REFUSE);
+  }
+
+  /** A reader that hands data frames and control frames to their handlers, in stream order. */
+  public FrameReader(Framing framing, int maxFrame, DataHandler data, ControlHandler control) {
     if (maxFrame < 0) {
       throw new IllegalArgumentException("maxFrame must be >= 0, was " + maxFrame);
     }
     this.framing = framing;
     this.maxFrame = maxFrame;
     this.data = data;
+    this.control = control;
   }
 
   /**
@@ -55,8 +77,8 @@ public final class FrameReader {
    *
    * @param alloc where to gather an incomplete frame that outgrows the read it started in
    * @return the number of data frames handed over
-   * @throws FrameTooLargeException the stream cannot be resynchronised: close the connection
-   *     (the reader is closed by then)
+   * @throws BadFrameException (or {@link FrameTooLargeException}) the stream cannot be
+   *     resynchronised: close the connection (the reader is closed by then)
    */
   public int read(ByteBuf in, ByteBufAllocator alloc) {
     if (closed) {
@@ -68,15 +90,20 @@ public final class FrameReader {
     int frames = 0;
     try {
       while (!closed && framing.find(bytes, maxFrame, span.searched, span)) {
+        Control code = span.control;
         int index = span.payloadIndex;
         int length = span.payloadLength;
         // Consumed before the handler runs: a handler that throws does not get the frame twice.
         bytes.skipBytes(span.frameLength);
         span.searched = 0;
-        frames++;
-        data.frame(bytes, index, length);
+        if (code != null) {
+          control.control(code, bytes, index, length);
+        } else {
+          frames++;
+          data.frame(bytes, index, length);
+        }
       }
-    } catch (FrameTooLargeException e) {
+    } catch (BadFrameException e) {
       closed = true;
       throw e;
     } finally {

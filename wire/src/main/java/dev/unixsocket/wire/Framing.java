@@ -15,7 +15,9 @@ import java.util.Locale;
  * </ul>
  * Reading: {@link #find} is the cursor, finding the frame at a Netty buffer's reader index in
  * place ({@link FrameReader} drives it across reads). Writing: {@link #writeHeader} and
- * {@link #writeTrailer} around a payload in a Netty buffer, {@link #appendChecked} for a Vert.x one.
+ * {@link #writeTrailer} around a payload in a Netty buffer, {@link #appendChecked} for a Vert.x
+ * one; {@link #writeControl} and {@link #appendControl} for {@link Control} frames, which only
+ * length framing has.
  */
 public enum Framing {
 
@@ -42,6 +44,10 @@ public enum Framing {
         return false;
       }
       int at = in.readerIndex();
+      int first = in.getUnsignedByte(at);
+      if (first >= Control.MARKER) {
+        return findControl(in, at, first, span); // the top bit is never set in a data length
+      }
       // Refuse a header over max-frame at once, before any of its payload is buffered.
       long length = in.getUnsignedInt(at);
       if (length > maxFrame) {
@@ -50,10 +56,58 @@ public enum Framing {
       if (in.readableBytes() - 4 < length) {
         return false;
       }
+      span.control = null;
       span.payloadIndex = at + 4;
       span.payloadLength = (int) length;
       span.frameLength = 4 + (int) length;
       return true;
+    }
+
+    private boolean findControl(ByteBuf in, int at, int first, FrameSpan span) {
+      if (first != Control.MARKER) {
+        throw new BadFrameException(String.format("control frame with reserved bits set (first byte 0x%02x)", first));
+      }
+      Control code = Control.of(in.getUnsignedByte(at + 1));
+      int length = in.getUnsignedShort(at + 2);
+      if (length > Control.MAX_PAYLOAD) {
+        throw new BadFrameException("control frame " + code + " with a payload of " + length
+            + " bytes, over the limit of " + Control.MAX_PAYLOAD);
+      }
+      if (in.readableBytes() - 4 < length) {
+        return false;
+      }
+      span.control = code;
+      span.payloadIndex = at + 4;
+      span.payloadLength = length;
+      span.frameLength = 4 + length;
+      return true;
+    }
+
+    @Override
+    public void writeControl(ByteBuf out, Control code, ByteBuf payload) {
+      int length = payload == null ? 0 : payload.readableBytes();
+      checkControlPayload(length);
+      out.writeByte(Control.MARKER).writeByte(code.code()).writeShort(length);
+      if (payload != null) {
+        out.writeBytes(payload, payload.readerIndex(), length);
+      }
+    }
+
+    @Override
+    public void appendControl(Buffer out, Control code, Buffer payload) {
+      int length = payload == null ? 0 : payload.length();
+      checkControlPayload(length);
+      out.appendUnsignedByte((short) Control.MARKER).appendUnsignedByte((short) code.code()).appendUnsignedShort(length);
+      if (payload != null) {
+        out.appendBuffer(payload);
+      }
+    }
+
+    private void checkControlPayload(int length) {
+      if (length > Control.MAX_PAYLOAD) {
+        throw new IllegalArgumentException("a control payload holds at most " + Control.MAX_PAYLOAD
+            + " bytes, not " + length);
+      }
     }
 
     @Override
@@ -112,10 +166,21 @@ public enum Framing {
       if (length > maxFrame) {
         throw new FrameTooLargeException(length, maxFrame);
       }
+      span.control = null;
       span.payloadIndex = at;
       span.payloadLength = length;
       span.frameLength = nl - at + 1;
       return true;
+    }
+
+    @Override
+    public void writeControl(ByteBuf out, Control code, ByteBuf payload) {
+      throw new IllegalStateException("line framing has no control frames");
+    }
+
+    @Override
+    public void appendControl(Buffer out, Control code, Buffer payload) {
+      throw new IllegalStateException("line framing has no control frames");
     }
 
     @Override
@@ -146,14 +211,17 @@ public enum Framing {
 
   /**
    * Finds the frame at the reader index of {@code in}, for code that reads frames in place from
-   * Netty buffers (the server's connections): on success fills {@code span} and returns true,
-   * consuming nothing; without a complete frame returns false and sets {@code span.searched}.
-   * Allocates nothing. A frame over {@code maxFrame} is refused as soon as that is known: from
-   * the length header, or from the bytes seen without a newline.
+   * Netty buffers: on success fills {@code span} (with {@code span.control} set for a
+   * {@link Control} frame, null for a data frame) and returns true, consuming nothing; without a
+   * complete frame returns false and sets {@code span.searched}. Allocates nothing. A bad frame
+   * is refused as soon as its header shows it: a data frame over {@code maxFrame} (from the
+   * length header, or from the bytes seen without a newline), a control frame with reserved bits
+   * set, an unknown code, or a payload over {@link Control#MAX_PAYLOAD}.
    *
    * @param searched {@code span.searched} from the previous call while the buffer holds the same
    *     incomplete frame (more bytes appended), else 0
-   * @throws FrameTooLargeException the stream cannot be resynchronised: close the connection
+   * @throws FrameTooLargeException a data frame over max-frame: close the connection
+   * @throws BadFrameException any other bad frame: close the connection
    */
   public abstract boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span);
 
@@ -162,6 +230,17 @@ public enum Framing {
 
   /** Writes what goes after a payload (the newline, or nothing). */
   public abstract void writeTrailer(ByteBuf out);
+
+  /**
+   * Writes one control frame; {@code payload} (its readable bytes, or null for none) is not consumed.
+   *
+   * @throws IllegalStateException under line framing, which has no control frames
+   * @throws IllegalArgumentException for a payload over {@link Control#MAX_PAYLOAD}
+   */
+  public abstract void writeControl(ByteBuf out, Control code, ByteBuf payload);
+
+  /** {@link #writeControl} for a Vert.x buffer. */
+  public abstract void appendControl(Buffer out, Control code, Buffer payload);
 
   /** Writes one whole frame carrying {@code length} bytes of {@code payload} at {@code index}, which must pass {@link #check}. */
   public void writeFrame(ByteBuf out, ByteBuf payload, int index, int length) {

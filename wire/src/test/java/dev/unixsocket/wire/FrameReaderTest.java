@@ -155,6 +155,40 @@ class FrameReaderTest {
   }
 
   @Test
+  void controlFramesAreWrittenAsTheProtocolSays() {
+    ByteBuf out = io.netty.buffer.Unpooled.buffer();
+    Framing.LENGTH.writeControl(out, Control.HELLO, io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {Control.VERSION}));
+    Framing.LENGTH.writeControl(out, Control.GOAWAY, null);
+    assertThat(ByteBufUtil.hexDump(out)).isEqualTo("8001000101" + "80020000");
+    Buffer same = Buffer.buffer();
+    Framing.LENGTH.appendControl(same, Control.HELLO, Buffer.buffer(new byte[] {Control.VERSION}));
+    Framing.LENGTH.appendControl(same, Control.GOAWAY, null);
+    assertThat(ByteBufUtil.hexDump(same.getBytes())).isEqualTo("8001000101" + "80020000");
+    assertThatThrownBy(() -> Framing.LINE.writeControl(out, Control.DONE, null))
+        .isInstanceOf(IllegalStateException.class).hasMessage("line framing has no control frames");
+    assertThatThrownBy(() -> Framing.LENGTH.appendControl(same, Control.REFUSED, Buffer.buffer(new byte[1025])))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("a control payload holds at most 1024 bytes, not 1025");
+  }
+
+  @Test
+  void controlCodesAreTheirWireBytesAndUnknownOnesAreRefused() {
+    assertThat(Control.values()).allSatisfy(c -> assertThat(Control.of(c.code())).isSameAs(c));
+    assertThat(Control.values()).extracting(Control::code).containsExactly(1, 2, 3, 4, 5, 6);
+    assertThatThrownBy(() -> Control.of(0)).isInstanceOf(BadFrameException.class).hasMessage("control frame with unknown code 0x00");
+    assertThatThrownBy(() -> Control.of(7)).isInstanceOf(BadFrameException.class);
+  }
+
+  @Test
+  void aReaderWithoutAControlHandlerRefusesControlFramesAfterTheDataBeforeThem() {
+    Buffer stream = lengthFrames("before");
+    Framing.LENGTH.appendControl(stream, Control.GOAWAY, null);
+    FrameReader reader = reader(Framing.LENGTH, 100);
+    assertThatThrownBy(() -> reader.read(stream))
+        .isExactlyInstanceOf(BadFrameException.class).hasMessage("control frame GOAWAY where none is expected");
+    assertThat(frames).containsExactly("before");
+  }
+
+  @Test
   void lineEncoderRefusesAPayloadWithANewline() {
     assertThatThrownBy(() -> Framing.LINE.check(Buffer.buffer("a\nb")))
         .isInstanceOf(IllegalArgumentException.class)
