@@ -1,10 +1,12 @@
 package dev.unixsocket.client;
 
-import dev.unixsocket.wire.FrameDecoder;
-import dev.unixsocket.wire.FrameTooLargeException;
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.Control;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * One connected socket, with everything that belongs to it alone: the frames written on it and
@@ -52,11 +53,7 @@ final class Connection {
   private final Framing framing;
   private final int maxBatchBytes;
   private final ReplyMatcher<Outbound> inFlight = new ReplyMatcher<>();
-  private final FrameDecoder decoder;
-  /** Length framing: data and control frames (GOAWAY) from the server. */
-  private final ControlFrames controlReader;
-  /** Hands decoded frames to onFrame: one lambda per connection rather than per read. */
-  private final Consumer<Buffer> frameSink = this::onFrame;
+  private final FrameReader reader;
   private final long connectedAtNanos = System.nanoTime();
   /** False once the client is done with it (closed, or the client stopped): late events are ignored. */
   private boolean live = true;
@@ -82,8 +79,11 @@ final class Connection {
     this.path = options.getPath();
     this.framing = options.getFraming();
     this.maxBatchBytes = options.getMaxBatchBytes();
-    this.decoder = framing.decoder(options.getMaxFrame());
-    this.controlReader = framing == Framing.LENGTH ? new ControlFrames(options.getMaxFrame(), frameSink, this::onControl) : null;
+    // Each payload is copied out of the read: a reply may wait in a batch across later reads,
+    // and a clustered event bus may encode it after this call returns.
+    this.reader = new FrameReader(framing, options.getMaxFrame(),
+        (data, index, length) -> onFrame(BufferInternal.buffer(data.copy(index, length))),
+        (code, data, index, length) -> onControl(code));
     // Length framing: HELLO first on every connection, so that the server may send control frames.
     this.openPending = shared.hello() != null || framing == Framing.LENGTH;
     socket.handler(this::onData);
@@ -148,7 +148,7 @@ final class Connection {
    */
   private int open(Buffer batch) {
     if (framing == Framing.LENGTH) {
-      ControlFrames.append(batch, ControlFrames.HELLO, (byte) 1);
+      framing.appendControl(batch, Control.HELLO, Buffer.buffer(new byte[] {(byte) Control.VERSION}));
     }
     if (shared.hello() == null) {
       return 0;
@@ -196,7 +196,7 @@ final class Connection {
     shared.stats().bytesIn.add(chunk.length());
     try {
       decode(chunk);
-    } catch (FrameTooLargeException e) {
+    } catch (BadFrameException e) {
       log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
       lossReason = "server sent a " + e.getMessage();
       socket.close();
@@ -212,31 +212,27 @@ final class Connection {
 
   /** Cuts a read into frames, each handed to {@link #onFrame}: the one place that knows the decoder. */
   private void decode(Buffer chunk) {
-    if (controlReader != null) {
-      controlReader.decode(chunk);
-    } else {
-      decoder.decode(chunk, frameSink);
-    }
+    reader.read(chunk);
   }
 
   /**
    * A control frame from the server. GOAWAY: it is draining; write nothing more here (the queue
    * keeps what comes, for the next connection), confirm with DONE, keep taking replies.
    */
-  private void onControl(int code, Buffer payload) {
-    if (code == ControlFrames.GOAWAY) {
+  private void onControl(Control code) {
+    if (code == Control.GOAWAY) {
       if (departed) {
         return;
       }
       startDraining();
       departed = true;
       Buffer done = Buffer.buffer(4);
-      ControlFrames.append(done, ControlFrames.DONE);
+      framing.appendControl(done, Control.DONE, Buffer.buffer());
       socket.write(done).onFailure(this::onSocketError);
       log.info("{}: server is going away: writing no more here; {} message(s) still to be answered", path, inFlight.size());
     } else {
-      log.warn("{}: server sent an unexpected control frame 0x{}; closing the connection", path, Integer.toHexString(code));
-      lossReason = "unexpected control frame 0x" + Integer.toHexString(code);
+      log.warn("{}: server sent an unexpected control frame {}; closing the connection", path, code);
+      lossReason = "unexpected control frame " + code;
       socket.close();
     }
   }

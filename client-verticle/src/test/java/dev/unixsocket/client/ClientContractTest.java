@@ -251,6 +251,24 @@ abstract class ClientContractTest extends ClientTestBase {
   }
 
   @Test
+  void goAwayFromTheServer_takesNoPlaceInReplyMatching_endsWritingThereWithDone_andHoldsLaterMessages() throws Exception {
+    List<dev.unixsocket.wire.Control> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    get(FaultyServers.controlFrameThenGreeting(vertx, path, dev.unixsocket.wire.Control.GOAWAY, "welcome", received));
+    ClientVerticle client = new ClientVerticle(options());
+    deployClient(client);
+    awaitInbound(1);
+    assertThat(inbound.get(0).body().toString()).isEqualTo("welcome");
+    assertThat(inbound.get(0).headers().get(ClientVerticle.ORIGIN_HEADER)).isEqualTo(ClientVerticle.ORIGIN_UNSOLICITED);
+    await().atMost(WAIT).until(() -> received.size() == 2);
+    assertThat(received).containsExactly(dev.unixsocket.wire.Control.HELLO, dev.unixsocket.wire.Control.DONE);
+    // This server never closes: the message waits in the queue for the next connection.
+    Future<String> held = request("x");
+    await().atMost(WAIT).until(() -> client.queuedCount() == 1);
+    assertThat(held.isComplete()).isFalse();
+    assertThat(client.inFlightCount()).isZero();
+  }
+
+  @Test
   void proxyDroppingAsManyConnectionsAsReconnectAttempts_isOvercome(VertxTestContext test) throws Exception {
     Path proxyPath = newPath();
     startServer();

@@ -1,5 +1,6 @@
 package dev.unixsocket.launcher;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -36,8 +37,8 @@ final class VerticleRun implements VertxApplicationHooks {
   /** Runs before the main verticle is deployed (user verticles, consumers that must see its first events). */
   private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
+  private volatile String deploymentId;
   private volatile Throwable failure;
-  private volatile String mainDeployment;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -94,25 +95,15 @@ final class VerticleRun implements VertxApplicationHooks {
     }
   }
 
-  /** Stops Vert.x as a signal does, once: {@link #awaitSignalAndStop} then returns 0. */
+  /** Stops Vert.x as a signal does, once, on a thread of its own: {@link #awaitSignalAndStop} then returns 0. */
   void stopGracefully(String why) {
     if (!stopping.compareAndSet(false, true)) {
       return;
     }
     log.info("{}; stopping", why);
-    // The main verticle first, then the rest: a server draining its connections still needs the
-    // handler verticles deployed with --deploy to answer what it forwards. On a thread of its
-    // own: Vert.x's event loops are gone when close completes, so no callback may run on them.
     Thread stopper = new Thread(() -> {
       try {
-        if (mainDeployment != null) {
-          vertx.undeploy(mainDeployment).toCompletionStage().toCompletableFuture().get();
-        }
-      } catch (Exception e) {
-        log.warn("stop of the main verticle failed: {}", Failures.describe(e));
-      }
-      try {
-        vertx.close().toCompletionStage().toCompletableFuture().get();
+        undeployThenClose(Future.succeededFuture());
       } catch (Exception e) {
         log.warn("stop failed: {}", Failures.describe(e));
       }
@@ -121,15 +112,49 @@ final class VerticleRun implements VertxApplicationHooks {
     stopper.start();
   }
 
-  /** Stops Vert.x from this process (the client console ends this way). */
+  /** Stops Vert.x from this process. */
   boolean stop() {
+    return stop(Future.succeededFuture());
+  }
+
+  /**
+   * Stops Vert.x from this process once {@code lastEvents} completes (bounded by the stop limit):
+   * for a caller whose consumers must still receive what the verticle publishes while it stops
+   * (the console and the client's STOPPED status).
+   */
+  boolean stop(Future<?> lastEvents) {
     try {
-      vertx.close().await(STOP_LIMIT_SECONDS, TimeUnit.SECONDS);
+      undeployThenClose(lastEvents);
       return true;
     } catch (Exception e) {
       log.warn("stop did not complete: {}", Failures.describe(e));
       return false;
     }
+  }
+
+  /**
+   * Undeploys the main verticle, waits for {@code lastEvents}, then closes Vert.x. Undeployed on
+   * its own, the verticle stops while everything it talks to is still there (the verticles
+   * deployed before it, such as a server's event-bus handler). The wait matters because Vert.x
+   * delivers a published message to a consumer on another context later, on that context's
+   * event loop, while close() unregisters every consumer right after the undeployment: without
+   * it, a status published in the verticle's stop could arrive after its consumer was gone,
+   * with a WARN "Discarding message since the consumer is not registered".
+   */
+  private void undeployThenClose(Future<?> lastEvents) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_LIMIT_SECONDS);
+    String id = deploymentId;
+    if (id != null && vertx.deploymentIDs().contains(id)) {
+      try {
+        vertx.undeploy(id).await(STOP_LIMIT_SECONDS, TimeUnit.SECONDS);
+        lastEvents.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        log.warn("stopping the verticle failed: {}", Failures.describe(e));
+      }
+    }
+    // Blocking, not chained: a future chained on the verticle's context could not complete once
+    // close() has stopped its event loop.
+    vertx.close().await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -181,7 +206,7 @@ final class VerticleRun implements VertxApplicationHooks {
 
   @Override
   public void afterVerticleDeployed(HookContext context) {
-    mainDeployment = context.deploymentId();
+    deploymentId = context.deploymentId();
     onDeployed.accept(context);
   }
 

@@ -1,16 +1,21 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.Control;
 import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * One client connection, the only handler of its Netty pipeline:
@@ -66,9 +71,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * Finds the frames in what was read and hands each to {@link #frame} in place: no slice, no
-   * copy, no message through the pipeline per frame. Only an incomplete frame is kept, and only
-   * until it completes. A frame over max-frame ends reading: what came before it is answered,
-   * then the connection closes.
+   * copy, no message through the pipeline per frame; control frames go to {@link #control}, in
+   * frame order. Only an incomplete frame is kept, and only until it completes. A bad frame (over
+   * max-frame, or a control frame this side refuses) ends reading: what came before it is
+   * answered, then the connection closes.
    */
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -89,38 +95,27 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     int frames = 0;
     long payloadBytes = 0;
     try {
-      while (!closing) {
-        if (framing == Framing.LENGTH && data.readableBytes() >= 4 && data.getByte(data.readerIndex()) < 0) {
-          // Top bit of the header set: a control frame (stand-in until the codec reports them).
-          int at = data.readerIndex();
-          int controlLength = data.getUnsignedShort(at + 2);
-          if (data.getByte(at) != (byte) 0x80 || controlLength > ControlBytes.MAX_PAYLOAD) {
-            log.warn("{}: closing connection: bad control frame header {}", name(), Integer.toHexString(data.getInt(at)));
-            closeWhenAnswered();
-            break;
-          }
-          if (data.readableBytes() < 4 + controlLength) {
-            break;
-          }
-          control(ctx, data.getUnsignedByte(at + 1), data, at + 4, controlLength);
-          data.skipBytes(4 + controlLength);
-          continue;
-        }
-        if (!framing.find(data, maxFrame, searched, span)) {
-          break;
-        }
+      while (!closing && framing.find(data, maxFrame, searched, span)) {
+        Control code = span.control;
         int index = span.payloadIndex;
         int length = span.payloadLength;
         int skip = span.frameLength;
         searched = 0;
+        if (code != null) {
+          control(ctx, code, data, index, length);
+          data.skipBytes(skip);
+          continue;
+        }
         frames++;
         payloadBytes += length;
         frame(ctx, data, index, length);
         data.skipBytes(skip);
       }
       searched = span.searched;
-    } catch (FrameTooLargeException e) {
-      group.stats().closedOversize.increment();
+    } catch (BadFrameException e) {
+      if (e instanceof FrameTooLargeException) {
+        group.stats().closedOversize.increment();
+      }
       log.warn("{}: closing connection: {}", name(), e.getMessage());
       closeWhenAnswered();
     }
@@ -164,27 +159,27 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * frames; DONE ends its writing (answer what was read, close); TAKEOVER asks this server to
    * hand over its path; anything else closes the connection.
    */
-  void control(ChannelHandlerContext ctx, int code, ByteBuf data, int index, int length) {
-    if (code == ControlBytes.HELLO) {
+  void control(ChannelHandlerContext ctx, Control code, ByteBuf data, int index, int length) {
+    if (code == Control.HELLO) {
       controlFrames = true;
       if (group.draining()) {
         goAway();
       }
-    } else if (code == ControlBytes.DONE && controlFrames) {
+    } else if (code == Control.DONE && controlFrames) {
       // The peer writes nothing more here: everything it sent has been read.
       closeWhenAnswered();
-    } else if (code == ControlBytes.TAKEOVER && controlFrames) {
+    } else if (code == Control.TAKEOVER && controlFrames) {
       String refusal = group.takeover(peer());
       if (refusal == null) {
         log.info("{}: takeover requested: handing the path over and draining", name());
-        ctx.writeAndFlush(ControlBytes.encode(ControlBytes.TAKEOVER_OK));
+        sendControl(Control.TAKEOVER_OK, Unpooled.EMPTY_BUFFER);
       } else {
         log.warn("{}: takeover refused: {}", name(), refusal);
-        ctx.writeAndFlush(ControlBytes.refused(refusal));
+        byte[] reason = refusal.getBytes(StandardCharsets.UTF_8);
+        sendControl(Control.REFUSED, Unpooled.wrappedBuffer(reason, 0, Math.min(reason.length, Control.MAX_PAYLOAD)));
       }
     } else {
-      log.warn("{}: closing connection: unexpected control frame 0x{}{}", name(), Integer.toHexString(code),
-          controlFrames ? "" : " before HELLO");
+      log.warn("{}: closing connection: unexpected control frame {}{}", name(), code, controlFrames ? "" : " before HELLO");
       closeWhenAnswered();
     }
   }
@@ -205,7 +200,14 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     goneAway = true;
-    ctx.writeAndFlush(ControlBytes.encode(ControlBytes.GOAWAY));
+    sendControl(Control.GOAWAY, Unpooled.EMPTY_BUFFER);
+  }
+
+  /** Control frames go straight out: they take no place among the replies. */
+  private void sendControl(Control code, ByteBuf payload) {
+    ByteBuf out = ctx.alloc().ioBuffer(4 + payload.readableBytes());
+    Framing.LENGTH.writeControl(out, code, payload);
+    ctx.writeAndFlush(out);
   }
 
   /** After each read that completed frames: how many, and their payload bytes. */

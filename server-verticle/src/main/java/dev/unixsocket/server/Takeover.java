@@ -1,6 +1,12 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.Control;
+import dev.unixsocket.wire.FrameReader;
+import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -78,7 +84,7 @@ final class Takeover implements AutoCloseable {
       channel.connect(UnixDomainSocketAddress.of(path));
       checkSameUser(path, channel);
       Takeover t = new Takeover(path, lockFile, lock, channel);
-      t.write(ControlBytes.encode(ControlBytes.HELLO, new byte[] {1}));
+      t.write(Control.HELLO, Unpooled.wrappedBuffer(new byte[] {(byte) Control.VERSION}));
       return t;
     } catch (IOException e) {
       closeQuietly(channel);
@@ -120,7 +126,7 @@ final class Takeover implements AutoCloseable {
    */
   String handOver() {
     try {
-      write(ControlBytes.encode(ControlBytes.TAKEOVER));
+      write(Control.TAKEOVER, Unpooled.EMPTY_BUFFER);
       return awaitAnswer();
     } catch (IOException e) {
       return describe(e);
@@ -129,48 +135,51 @@ final class Takeover implements AutoCloseable {
 
   private String awaitAnswer() throws IOException {
     channel.configureBlocking(false);
-    ByteBuffer in = ByteBuffer.allocate(4 + ControlBytes.MAX_PAYLOAD);
+    String[] answer = new String[1];
+    boolean[] answered = new boolean[1];
+    FrameReader reader = new FrameReader(Framing.LENGTH, 0,
+        (data, index, length) -> {
+          throw new BadFrameException("a data frame of " + length + " bytes where only control frames are expected");
+        },
+        (code, data, index, length) -> {
+          if (code == Control.TAKEOVER_OK) {
+            answered[0] = true;
+          } else if (code == Control.REFUSED) {
+            answered[0] = true;
+            answer[0] = "the old server refused: " + data.toString(index, length, StandardCharsets.UTF_8);
+          }
+          // GOAWAY: it is draining already; the answer still comes.
+        });
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_TIMEOUT_MS);
     try (Selector selector = Selector.open()) {
       channel.register(selector, SelectionKey.OP_READ);
-      while (true) {
+      while (!answered[0]) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
           return "no answer to TAKEOVER within " + ANSWER_TIMEOUT_MS + " ms";
         }
         selector.select(left);
         selector.selectedKeys().clear();
+        // A fresh buffer each time: the reader may keep the one it was given (an incomplete frame).
+        ByteBuffer in = ByteBuffer.allocate(4 + Control.MAX_PAYLOAD);
         if (channel.read(in) < 0) {
           return "the old server closed the connection without answering TAKEOVER (a version without --replace?)";
         }
-        in.flip();
-        while (in.remaining() >= 4) {
-          int header = in.getInt(in.position());
-          int length = header & 0xffff;
-          if ((header >>> 24) != 0x80 || length > ControlBytes.MAX_PAYLOAD) {
-            return "the old server answered with something other than a control frame";
-          }
-          if (in.remaining() < 4 + length) {
-            break;
-          }
-          int code = (header >>> 16) & 0xff;
-          in.position(in.position() + 4);
-          byte[] payload = new byte[length];
-          in.get(payload);
-          if (code == ControlBytes.TAKEOVER_OK) {
-            return null;
-          }
-          if (code == ControlBytes.REFUSED) {
-            return "the old server refused: " + new String(payload, StandardCharsets.UTF_8);
-          }
-          // GOAWAY: it is draining already; the answer still comes.
+        try {
+          reader.read(Unpooled.wrappedBuffer(in.flip()), UnpooledByteBufAllocator.DEFAULT);
+        } catch (BadFrameException e) {
+          return "the old server answered with " + e.getMessage();
         }
-        in.compact();
       }
+    } finally {
+      reader.close();
     }
+    return answer[0];
   }
 
-  private void write(ByteBuf frame) throws IOException {
+  private void write(Control code, ByteBuf payload) throws IOException {
+    ByteBuf frame = Unpooled.buffer(4 + payload.readableBytes());
+    Framing.LENGTH.writeControl(frame, code, payload);
     ByteBuffer b = frame.nioBuffer();
     while (b.hasRemaining()) {
       channel.write(b);
@@ -183,7 +192,7 @@ final class Takeover implements AutoCloseable {
   public void close() {
     try {
       channel.configureBlocking(true);
-      write(ControlBytes.encode(ControlBytes.DONE));
+      write(Control.DONE, Unpooled.EMPTY_BUFFER);
     } catch (IOException | RuntimeException e) {
       log.debug("{}: DONE to the old server: {}", path, e.toString());
     }
