@@ -75,6 +75,56 @@ class RestartProcessTest {
   }
 
   @Test
+  void consoleStreamThroughTermRestartsAndTakeoversIsAnsweredExactlyOnceInOrder() throws Exception {
+    UdsProcess server = server();
+    UdsProcess client = track(UdsProcess.start("client", "--path", path.toString(), "--reconnect-initial", "50",
+        "--reconnect-max", "500", "--wait", "60"));
+    client.awaitErr(l -> l.startsWith("uds client: CONNECTED "));
+    java.util.concurrent.atomic.AtomicBoolean feeding = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger typed = new java.util.concurrent.atomic.AtomicInteger();
+    Thread feeder = new Thread(() -> {
+      try {
+        while (feeding.get()) {
+          client.typeLine("m-" + typed.getAndIncrement());
+          Thread.sleep(2);
+        }
+        client.typeLine("q");
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    feeder.start();
+    List<String> replies = new ArrayList<>();
+    // TERM + start twice and --replace twice, alternately, each once replies flow again.
+    for (int cycle = 0; cycle < 4; cycle++) {
+      for (int more = replies.size() + 200; replies.size() < more; ) {
+        replies.add(client.nextOut());
+      }
+      if (cycle % 2 == 0) {
+        assertThat(server.terminate()).isZero();
+        server = server();
+      } else {
+        UdsProcess old = server;
+        server = server("--replace");
+        assertThat(old.waitFor()).isZero();
+      }
+    }
+    for (int more = replies.size() + 200; replies.size() < more; ) {
+      replies.add(client.nextOut());
+    }
+    feeding.set(false);
+    feeder.join();
+    int total = typed.get();
+    while (replies.size() < total) {
+      replies.add(client.nextOut());
+    }
+    assertThat(client.waitFor()).isZero();
+    assertThat(replies).isEqualTo(java.util.stream.IntStream.range(0, total).mapToObj(i -> "echo:m-" + i).toList());
+    assertThat(client.awaitErr(l -> l.contains(" sent, "))).endsWith(total + " sent, " + total + " replied, 0 failed");
+    assertThat(server.terminate()).isZero();
+  }
+
+  @Test
   void socketActivatedServerAnswersItsFirstConnectionOnTheInheritedSocketAndLeavesItInPlace() throws Exception {
     assumeThat(onPath("systemd-socket-activate")).as("systemd-socket-activate installed").isTrue();
     UdsProcess server = track(UdsProcess.startUnder(List.of("systemd-socket-activate", "-l", path.toString()),
