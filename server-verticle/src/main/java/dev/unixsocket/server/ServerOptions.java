@@ -257,20 +257,6 @@ public class ServerOptions {
     return this;
   }
 
-  /** {@link #setDrainTimeoutMs} in whole seconds ({@code --drain-timeout}, JSON {@code drainTimeoutSeconds}). */
-  public ServerOptions setDrainTimeoutSeconds(long seconds) {
-    if (seconds < 0) {
-      throw new IllegalArgumentException("drainTimeoutSeconds must be >= 0, was " + seconds);
-    }
-    return setDrainTimeoutMs(seconds * 1000);
-  }
-
-  /** The drain timeout under its former name: a stop that flushes for this long. */
-  @Deprecated
-  public long getStopTimeoutMs() {
-    return drainTimeoutMs;
-  }
-
   /** The drain timeout under its former name (JSON {@code stopTimeoutMs} is still read). */
   @Deprecated
   public ServerOptions setStopTimeoutMs(long stopTimeoutMs) {
