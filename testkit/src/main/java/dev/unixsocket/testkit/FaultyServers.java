@@ -1,4 +1,4 @@
-package dev.unixsocket.client;
+package dev.unixsocket.testkit;
 
 import dev.unixsocket.wire.FrameDecoder;
 import dev.unixsocket.wire.Framing;
@@ -17,13 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Test-only servers that misbehave on purpose, built on Vert.x {@link NetServer}s listening on
  * domain sockets. Where the real {@code ServerVerticle} will do, tests use it instead.
  */
-final class FaultyServers {
+public final class FaultyServers {
 
   private FaultyServers() {
   }
 
   /** A server that reads and never answers: everything the client writes stays in flight. */
-  static Future<NetServer> silent(Vertx vertx, Path path) {
+  public static Future<NetServer> silent(Vertx vertx, Path path) {
     return vertx.createNetServer()
         .connectHandler(socket -> socket.handler(chunk -> { }))
         .listen(SocketAddress.domainSocketAddress(path.toString()));
@@ -33,8 +33,8 @@ final class FaultyServers {
    * A proxy in front of {@code target} that closes the first {@code dropFirst} connections as soon
    * as it accepts them, then forwards bytes both ways (as vertx-rabbitmq-client's reconnect tests do).
    */
-  static final class DroppingProxy {
-    final AtomicInteger accepted = new AtomicInteger();
+  public static final class DroppingProxy {
+    public final AtomicInteger accepted = new AtomicInteger();
     private final int dropFirst;
     private final Path target;
     private NetClient client;
@@ -44,7 +44,7 @@ final class FaultyServers {
       this.target = target;
     }
 
-    static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
+    public static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
       DroppingProxy proxy = new DroppingProxy(dropFirst, target);
       proxy.client = vertx.createNetClient();
       return vertx.createNetServer()
@@ -77,7 +77,7 @@ final class FaultyServers {
    * them, and closes. A client that kept any decoder or write state from that connection would
    * misread every later reply.
    */
-  static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
+  public static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
     AtomicInteger connections = new AtomicInteger();
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
@@ -98,7 +98,7 @@ final class FaultyServers {
   }
 
   /** An echo server that greets every connection with a frame nobody asked for. */
-  static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
+  public static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
         .connectHandler(socket -> {
