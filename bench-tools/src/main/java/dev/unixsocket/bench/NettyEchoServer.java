@@ -1,6 +1,7 @@
 package dev.unixsocket.bench;
 
 import dev.unixsocket.loadgen.BenchCommand;
+import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -387,8 +388,8 @@ public final class NettyEchoServer implements AutoCloseable {
   @Command(name = "netty-echo", mixinStandardHelpOptions = true,
       description = "Baseline echo server on raw Netty epoll domain sockets.")
   static final class Main implements Callable<Integer> {
-    @Option(names = "--path", defaultValue = "/tmp/unixsocket.sock")
-    String path;
+    @Option(names = "--path")
+    String path = DefaultPath.get();
 
     @Option(names = "--framing", defaultValue = "length", converter = BenchCommand.FramingConverter.class)
     Framing framing;
