@@ -1,6 +1,6 @@
 package dev.unixsocket.testkit;
 
-import dev.unixsocket.wire.IoUringDomainSocketTransport;
+import dev.unixsocket.transport.IoUringDomainSocketTransport;
 import io.vertx.core.transport.Transport;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
