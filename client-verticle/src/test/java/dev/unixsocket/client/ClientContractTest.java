@@ -224,6 +224,7 @@ class ClientContractTest extends ClientTestBase {
     for (Future<String> f : pending) {
       failure(f, ClientFailure.STOPPED);
     }
+    awaitStatus(ConnectionState.STOPPED, 1); // published on stop, seen by the driver a moment later
     assertThat(states()).containsExactly("CONNECTING", "CONNECTED", "STOPPED");
   }
 
