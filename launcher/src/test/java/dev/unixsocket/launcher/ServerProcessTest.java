@@ -99,6 +99,17 @@ class ServerProcessTest {
   }
 
   @Test
+  void pathOverTheKernelLimitExitsOneNotTwo() throws Exception {
+    String tooLong = "/tmp/" + "x".repeat(103) + ".sock";
+    ChildProcess p = uds("server", "--path", tooLong);
+    assertThat(p.waitFor()).as("a path that cannot be served is exit 1; 2 is for bad usage").isEqualTo(1);
+    String err = p.stderr();
+    assertThat(err).startsWith("uds server: socket path is 113 bytes, over the kernel's limit of 107")
+        .doesNotContain("--help");
+    assertThat(err.strip().lines()).hasSize(1);
+  }
+
+  @Test
   void missingDirectoryExitsOneWithoutAStackTrace() throws Exception {
     ChildProcess p = uds("server", "--path", "/tmp/missing-" + UUID.randomUUID().toString().substring(0, 6) + "/x.sock");
     assertThat(p.waitFor()).isEqualTo(1);

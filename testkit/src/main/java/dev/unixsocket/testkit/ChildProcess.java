@@ -98,11 +98,16 @@ public final class ChildProcess implements AutoCloseable {
     return line;
   }
 
-  /** Every stderr line once the process has ended (waits for its end, up to 60 s). */
-  public String stderr() throws InterruptedException {
+  /** Every stderr line once the process has ended (waits for its end, up to 60 s), awaited ones included. */
+  public List<String> errAfterExit() throws InterruptedException {
     waitFor();
     errPump.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
-    return errAll.stream().map(l -> l + "\n").collect(Collectors.joining());
+    return List.copyOf(errAll);
+  }
+
+  /** {@link #errAfterExit()} as one text, a newline after each line. */
+  public String stderr() throws InterruptedException {
+    return errAfterExit().stream().map(l -> l + "\n").collect(Collectors.joining());
   }
 
   /** Waits (up to 60 s) for a stderr line matching, and returns it. */
