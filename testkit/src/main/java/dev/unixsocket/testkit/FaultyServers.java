@@ -115,7 +115,7 @@ public final class FaultyServers {
    * An echo server that starts every connection with a control frame (which a server sends only
    * to a peer that said HELLO) and then a data frame nobody asked for.
    */
-  static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
+  public static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
     return vertx.createNetServer()
         .connectHandler(socket -> {
           Buffer first = Buffer.buffer();
