@@ -1,5 +1,6 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.testkit.ChildProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,34 +34,34 @@ import static org.awaitility.Awaitility.await;
 class RestartProcessTest {
 
   private final Path path = Path.of("/tmp/ur-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
-  private final List<UdsProcess> processes = new ArrayList<>();
+  private final List<ChildProcess> processes = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws IOException {
-    processes.forEach(UdsProcess::close);
+    processes.forEach(ChildProcess::close);
     Files.deleteIfExists(path);
   }
 
-  private UdsProcess track(UdsProcess p) {
+  private ChildProcess track(ChildProcess p) {
     processes.add(p);
     return p;
   }
 
-  private UdsProcess server(String... extra) throws Exception {
+  private ChildProcess server(String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("server", "--path", path.toString()));
     args.addAll(List.of(extra));
-    UdsProcess p = track(UdsProcess.start(args.toArray(String[]::new)));
+    ChildProcess p = track(ChildProcess.start(Main.class, args.toArray(String[]::new)));
     assertThat(p.nextOut()).startsWith("listening on " + path);
     return p;
   }
 
   @Test
   void replaceTakesOverWithoutRefusingAConnectionAndTheOldServerExitsZero() throws Exception {
-    UdsProcess old = server();
+    ChildProcess old = server();
     Object oldInode = inode(path);
     try (Prober prober = new Prober(path)) {
       await().atMost(30, TimeUnit.SECONDS).until(() -> prober.answered.get() > 0);
-      UdsProcess newer = server("--replace");
+      ChildProcess newer = server("--replace");
       assertThat(old.waitFor()).isZero();
       int before = prober.answered.get();
       await().atMost(30, TimeUnit.SECONDS).until(() -> prober.answered.get() > before);
@@ -76,8 +77,8 @@ class RestartProcessTest {
 
   @Test
   void consoleStreamThroughTermRestartsAndTakeoversIsAnsweredExactlyOnceInOrder() throws Exception {
-    UdsProcess server = server();
-    UdsProcess client = track(UdsProcess.start("client", "--path", path.toString(), "--reconnect-initial", "50",
+    ChildProcess server = server();
+    ChildProcess client = track(ChildProcess.start(Main.class, "client", "--path", path.toString(), "--reconnect-initial", "50",
         "--reconnect-max", "500", "--wait", "60"));
     client.awaitErr(l -> l.startsWith("uds client: CONNECTED "));
     java.util.concurrent.atomic.AtomicBoolean feeding = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -104,7 +105,7 @@ class RestartProcessTest {
         assertThat(server.terminate()).isZero();
         server = server();
       } else {
-        UdsProcess old = server;
+        ChildProcess old = server;
         server = server("--replace");
         assertThat(old.waitFor()).isZero();
       }
@@ -127,8 +128,8 @@ class RestartProcessTest {
   @Test
   void socketActivatedServerAnswersItsFirstConnectionOnTheInheritedSocketAndLeavesItInPlace() throws Exception {
     assumeThat(onPath("systemd-socket-activate")).as("systemd-socket-activate installed").isTrue();
-    UdsProcess server = track(UdsProcess.startUnder(List.of("systemd-socket-activate", "-l", path.toString()),
-        "server", "--path", path.toString()));
+    ChildProcess server = track(ChildProcess.startUnder(List.of("systemd-socket-activate", "-l", path.toString()),
+        Main.class, "server", "--path", path.toString()));
     await().atMost(30, TimeUnit.SECONDS).until(() -> Files.exists(path, LinkOption.NOFOLLOW_LINKS));
     Object before = inode(path);
     // systemd-socket-activate starts the server on this first connection, which waits in the backlog.
@@ -143,8 +144,8 @@ class RestartProcessTest {
   void socketActivatedRestartKeepsConnectionsWaitingInsteadOfRefused() throws Exception {
     assumeThat(onPath("python3")).as("python3 installed (bench/sd-activate.py)").isTrue();
     Path holder = Path.of("..", "bench", "sd-activate.py").toAbsolutePath().normalize();
-    UdsProcess units = track(UdsProcess.startUnder(List.of("python3", holder.toString(), path.toString(),
-        "--restarts", "1", "--"), "server", "--path", path.toString()));
+    ChildProcess units = track(ChildProcess.startUnder(List.of("python3", holder.toString(), path.toString(),
+        "--restarts", "1", "--"), Main.class, "server", "--path", path.toString()));
     long first = Long.parseLong(units.awaitOut(l -> l.startsWith("started ")).substring(8));
     units.awaitOut(l -> l.startsWith("listening on " + path));
     try (Prober prober = new Prober(path)) {

@@ -1,6 +1,7 @@
 package dev.unixsocket.server;
 
-import dev.unixsocket.server.BlockingClient.Received;
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.BlockingClient.Received;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
