@@ -132,6 +132,19 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), 1, TimeUnit.SECONDS);
   }
 
+  /**
+   * Completes once the listener has accepted the connections waiting in its backlog: two turns of
+   * its event loop, whose I/O (the accepts) runs before its tasks. Closing a listener resets the
+   * connections still in its backlog, so a stop that unlinked the path first calls this, then
+   * {@link #close}, and loses none.
+   */
+  Future<Void> acceptBacklog() {
+    Promise<Void> done = Promise.promise();
+    EventLoop loop = channel.eventLoop();
+    loop.execute(() -> loop.execute(done::complete));
+    return done.future();
+  }
+
   /** Stops accepting; connections already accepted carry on. */
   Future<Void> close() {
     Channel c = channel;

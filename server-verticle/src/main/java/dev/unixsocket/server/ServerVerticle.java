@@ -255,17 +255,17 @@ public class ServerVerticle extends VerticleBase {
   }
 
   /**
-   * Graceful stop: no new connections (the socket file is removed if still ours; an inherited
-   * socket is closed here and keeps its backlog for the next server), then drain every
-   * connection (see {@link ConnectionGroup#shutdown}), then close the listener, which by then
-   * has accepted whatever reached it before the path went away.
+   * Graceful stop: no new connections (the socket file is removed if still ours, the listener
+   * accepts what already waits in its backlog and closes; an inherited socket is closed at once
+   * and keeps its backlog for the next server), then drain every connection (see
+   * {@link ConnectionGroup#shutdown}).
    */
   @Override
   public Future<?> stop() {
     // A later server on the same path in this JVM registers its own meters.
     meters.forEach(m -> meterRegistry.remove(m));
     Future<Void> noNewConnections;
-    if (inherited != null) {
+    if (inherited != null || acceptor == null) {
       noNewConnections = acceptor == null ? Future.succeededFuture() : acceptor.close();
     } else {
       noNewConnections = vertx.executeBlocking(() -> {
@@ -273,7 +273,7 @@ public class ServerVerticle extends VerticleBase {
           log.info("stopping: removed {}; draining connections", path());
         }
         return null;
-      });
+      }).compose(v -> acceptor.acceptBacklog()).compose(v -> acceptor.close());
     }
     long drain = options.getDrainTimeoutMs();
     // Past the drain timeout, what was read still gets its reply: an event-bus handler has up to
@@ -283,7 +283,6 @@ public class ServerVerticle extends VerticleBase {
     return noNewConnections
         .compose(v -> Future.join(groups.stream().map(g -> g.shutdown(drain, hard)).toList()))
         .otherwiseEmpty()
-        .compose(v -> acceptor == null || inherited != null ? Future.succeededFuture() : acceptor.close())
         .onComplete(ar -> log.info("stopped"));
   }
 
