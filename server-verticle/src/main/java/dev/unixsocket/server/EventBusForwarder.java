@@ -37,6 +37,15 @@ final class EventBusForwarder {
 
   /** Handler latency, when Vert.x runs with Micrometer metrics; null otherwise. */
   private final Timer latency;
+  /** On a non-clustered event bus: the codec that hands request bodies over without a copy. */
+  private final String codec;
+  /**
+   * A connection's requests share one set of delivery options, headers included: Vert.x copies
+   * the headers into every message it delivers locally, and encodes them for a remote one, but
+   * a tracer or an outbound interceptor writes into the sent message's headers, which are these.
+   * So not with a tracer, and no longer once an interceptor is seen to have added one.
+   */
+  private boolean shareHeaders;
 
   EventBusForwarder(EventBus eventBus, ConnectionGroup group, MeterRegistry registry) {
     this.eventBus = eventBus;
@@ -47,11 +56,18 @@ final class EventBusForwarder {
     this.group = group;
     this.address = group.options().getInboundAddress();
     this.errorPrefix = Buffer.buffer(group.options().getErrorPrefix());
+    boolean local = !group.context().owner().isClustered();
+    if (local) {
+      HandOverCodec.registerIn(eventBus);
+    }
+    this.codec = local ? HandOverCodec.NAME : null;
+    this.shareHeaders = group.context().tracer() == null;
   }
 
   void forward(Buffer frame, ForwardingConnection connection, OrderedReplies.Slot slot) {
     long started = latency == null ? 0 : System.nanoTime();
-    eventBus.<Object>request(address, frame, delivery(connection)).onComplete(ar -> {
+    DeliveryOptions delivery = delivery(connection);
+    eventBus.<Object>request(address, frame, delivery).onComplete(ar -> {
       recordLatency(started);
       Buffer reply;
       if (ar.succeeded()) {
@@ -62,6 +78,7 @@ final class EventBusForwarder {
       }
       connection.replies().complete(slot, reply);
     });
+    checkShared(delivery, connection);
   }
 
   /**
@@ -72,7 +89,8 @@ final class EventBusForwarder {
   void forwardBatch(List<Buffer> frames, ForwardingConnection connection, OrderedReplies.Slot slot) {
     int n = frames.size();
     long started = latency == null ? 0 : System.nanoTime();
-    eventBus.<Object>request(address, new JsonArray(frames), delivery(connection)).onComplete(ar -> {
+    DeliveryOptions delivery = delivery(connection);
+    eventBus.<Object>request(address, new JsonArray(frames), delivery).onComplete(ar -> {
       recordLatency(started);
       Buffer[] replies = new Buffer[n];
       String wrong = ar.succeeded() ? batchReplies(ar.result().body(), replies) : null;
@@ -86,6 +104,7 @@ final class EventBusForwarder {
       }
       connection.replies().complete(slot, replies);
     });
+    checkShared(delivery, connection);
   }
 
   /**
@@ -115,16 +134,27 @@ final class EventBusForwarder {
     return null;
   }
 
-  /**
-   * The headers naming the connection and its peer, and the request timeout. Built per request:
-   * Vert.x hands the sent message these very headers, and a tracer or an outbound interceptor
-   * may add to them.
-   */
+  /** The headers naming the connection and its peer, the request timeout and the codec. */
   private DeliveryOptions delivery(ForwardingConnection connection) {
+    if (!shareHeaders) {
+      return newDelivery(connection);
+    }
+    DeliveryOptions shared = connection.delivery;
+    if (shared == null) {
+      shared = newDelivery(connection);
+      connection.delivery = shared;
+    }
+    return shared;
+  }
+
+  private DeliveryOptions newDelivery(ForwardingConnection connection) {
     DeliveryOptions delivery = new DeliveryOptions()
         .setSendTimeout(group.options().getRequestTimeoutMs())
         .addHeader(InboundHeaders.CONNECTION, Long.toString(connection.id()))
         .addHeader(InboundHeaders.PATH, group.path());
+    if (codec != null) {
+      delivery.setCodecName(codec);
+    }
     Peer peer = connection.peer();
     if (peer.known()) {
       delivery.addHeader(InboundHeaders.PEER_UID, Integer.toString(peer.uid()));
@@ -133,6 +163,19 @@ final class EventBusForwarder {
       }
     }
     return delivery;
+  }
+
+  /** After a request with shared options: headers added to them (an outbound interceptor) end the sharing. */
+  private void checkShared(DeliveryOptions delivery, ForwardingConnection connection) {
+    if (shareHeaders && delivery.getHeaders().size() != headerCount(connection.peer())) {
+      shareHeaders = false;
+      log.info("{}: request headers were changed on their way out (an outbound interceptor?): "
+          + "building them per request from now on", group.path());
+    }
+  }
+
+  private static int headerCount(Peer peer) {
+    return 2 + (peer.known() ? 1 : 0) + (peer.known() && peer.pid() >= 0 ? 1 : 0);
   }
 
   private void recordLatency(long started) {

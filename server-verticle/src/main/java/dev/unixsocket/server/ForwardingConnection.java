@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 
@@ -31,6 +32,8 @@ final class ForwardingConnection extends ServerConnection {
   /** Batches: the frames read and not sent yet, and the slot that will answer them; null between reads. */
   private List<Buffer> batch;
   private OrderedReplies.Slot batchSlot;
+  /** The delivery options all this connection's requests share (see {@link EventBusForwarder}); made on the first. */
+  DeliveryOptions delivery;
 
   ForwardingConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);

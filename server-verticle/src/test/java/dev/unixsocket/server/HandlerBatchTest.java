@@ -270,6 +270,27 @@ class HandlerBatchTest {
   }
 
   @Test
+  void headersAddedByAnOutboundInterceptorStayWithTheirOwnRequest() throws Exception {
+    // The server shares one set of headers among a connection's requests until it sees them changed.
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    vertx.eventBus().addOutboundInterceptor(dc -> {
+      if (IN.equals(dc.message().address())) {
+        dc.message().headers().add("trace", Integer.toString(sent.incrementAndGet()));
+      }
+      dc.next();
+    });
+    vertx.eventBus().<Object>consumer(IN, msg -> msg.reply(String.join(",", msg.headers().getAll("trace"))
+        + "|" + msg.headers().get(InboundHeaders.CONNECTION)));
+    start(1);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      for (int i = 1; i <= 5; i++) {
+        c.writeFrame("x");
+        assertThat(c.readFrame()).matches(i + "\\|\\d+");
+      }
+    }
+  }
+
+  @Test
   void handlerBatchIsCheckedAndTravelsAsJson() {
     assertThatThrownBy(() -> new ServerOptions().setHandlerBatch(0))
         .hasMessage("handlerBatch must be between 1 and 65536, was 0");
