@@ -65,16 +65,20 @@ public final class EventBusCeiling implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     try {
-      vertx.deployVerticle(new ReplyBody()).await(10, TimeUnit.SECONDS);
+      vertx.deployVerticle(new ReplyBody(ADDRESS)).await(10, TimeUnit.SECONDS);
       Sender sender = new Sender(batch, inFlight / batch, size);
       vertx.deployVerticle(sender).await(10, TimeUnit.SECONDS);
       Thread.sleep((long) (warmup * 1000));
       long frames0 = sender.frames;
+      com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long[] loops = HandlerPathCost.eventLoopThreads();
+      long alloc0 = HandlerPathCost.sum(threads.getThreadAllocatedBytes(loops));
       long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
       Thread.sleep((long) (duration * 1000));
       long frames = sender.frames - frames0;
       long cpu = processCpuNanos() - cpu0;
+      long alloc = HandlerPathCost.sum(threads.getThreadAllocatedBytes(loops)) - alloc0;
       double seconds = (System.nanoTime() - t0) / 1e9;
       sender.stop = true;
       double framesPerSecond = frames / seconds;
@@ -83,12 +87,14 @@ public final class EventBusCeiling implements Callable<Integer> {
           .put("framesPerSecond", Math.round(framesPerSecond))
           .put("requestsPerSecond", Math.round(framesPerSecond / batch))
           .put("cpuUsPerFrame", Math.round(cpu / 1e3 / Math.max(1, frames) * 100) / 100.0)
+          .put("allocatedBytesPerFrame", Math.round((double) alloc / Math.max(1, frames)))
           .put("errors", sender.errors);
       if (json) {
         System.out.println(result.encode());
       } else {
-        System.out.printf("%,.0f frames/s (%,.0f requests/s of %d), %.2f us CPU per frame, %d errors%n",
-            framesPerSecond, framesPerSecond / batch, batch, result.getDouble("cpuUsPerFrame"), sender.errors);
+        System.out.printf("%,.0f frames/s (%,.0f requests/s of %d), %.2f us CPU and %d B allocated per frame, %d errors%n",
+            framesPerSecond, framesPerSecond / batch, batch, result.getDouble("cpuUsPerFrame"),
+            result.getLong("allocatedBytesPerFrame"), sender.errors);
       }
       return sender.errors == 0 ? 0 : 1;
     } finally {
@@ -102,9 +108,15 @@ public final class EventBusCeiling implements Callable<Integer> {
 
   /** The consumer: replies with the body it got, as ReplyBodyHandler in the examples does. */
   static final class ReplyBody extends VerticleBase {
+    private final String address;
+
+    ReplyBody(String address) {
+      this.address = address;
+    }
+
     @Override
     public Future<?> start() {
-      return vertx.eventBus().consumer(ADDRESS, m -> m.reply(m.body())).completion();
+      return vertx.eventBus().consumer(address, m -> m.reply(m.body())).completion();
     }
   }
 

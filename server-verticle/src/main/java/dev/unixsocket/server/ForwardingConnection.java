@@ -123,7 +123,7 @@ final class ForwardingConnection extends ServerConnection {
     }
     // Replies come back one event-bus task each: flush once after the tasks queued by now,
     // not once per reply.
-    ctx.write(out);
+    ctx.write(out, ctx.voidPromise()); // nobody listens: no promise per write
     if (!flushScheduled) {
       flushScheduled = true;
       ctx.channel().eventLoop().execute(this::flushReplies);
