@@ -1,7 +1,6 @@
 package dev.unixsocket.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.impl.buffer.VertxByteBufAllocator;
 import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.util.ArrayList;
@@ -59,8 +59,10 @@ final class ForwardingConnection extends ServerConnection {
   @Override
   void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length) {
     // The one copy of a request: the payload lives in a read buffer that Netty reuses once this
-    // returns. Wrapped, not copied again (Buffer.buffer(byte[]) would copy).
-    Buffer body = BufferInternal.buffer(Unpooled.wrappedBuffer(ByteBufUtil.getBytes(data, index, length)));
+    // returns. Into the heap buffer Buffer.buffer() makes (growable, nothing to release), straight
+    // from the read buffer: Buffer.buffer(byte[]) would copy a byte[] copy again.
+    ByteBuf copy = VertxByteBufAllocator.DEFAULT.heapBuffer(length, Integer.MAX_VALUE).writeBytes(data, index, length);
+    Buffer body = BufferInternal.buffer(copy);
     int batchSize = group.options().getHandlerBatch();
     if (batchSize == 1) {
       group.forwarder().forward(body, this, replies.next());
