@@ -1,5 +1,7 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -20,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +47,7 @@ class HandlerBatchTest {
   @BeforeEach
   void setUp() {
     vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
-    path = Path.of("/tmp/uds-b" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+    path = SocketPaths.fresh();
   }
 
   @AfterEach
