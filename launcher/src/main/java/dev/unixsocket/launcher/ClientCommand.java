@@ -82,8 +82,16 @@ final class ClientCommand implements Callable<Integer> {
       defaultValue = "auto")
   String transport;
 
+  @Option(names = "--address-prefix", paramLabel = "PREFIX",
+      description = {"Event-bus addresses PREFIX.send, PREFIX.inbound and PREFIX.status (default: uds.client).",
+          "With --cluster, give each client its own, e.g. uds.client.hostA: clients sharing one would take turns."})
+  String addressPrefix;
+
   @Mixin
   MetricsOption metrics;
+
+  @Mixin
+  ClusterOptions cluster;
 
   @Override
   public Integer call() throws IOException {
@@ -93,11 +101,12 @@ final class ClientCommand implements Callable<Integer> {
     PrintStream err = System.err;
     String name = spec.qualifiedName();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
-        TransportChoice.of(transport).resolve(), metrics.endpoint(),
+        TransportChoice.of(transport).resolve(), metrics.endpoint(), cluster.settings(),
         vertx -> {
-          // Registered before the client starts, so its first state change is shown too.
-          vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> err.println(name + ": " + describeStatus(m.body())));
-          vertx.eventBus().consumer(options.getInboundAddress(), m -> err.println(name + ": (" + m.headers().get(ClientVerticle.ORIGIN_HEADER)
+          // Registered before the client starts, so its first state change is shown too. Local:
+          // on a cluster, another node's client on the same addresses is not this console's.
+          vertx.eventBus().<JsonObject>localConsumer(options.getStatusAddress(), m -> err.println(name + ": " + describeStatus(m.body())));
+          vertx.eventBus().localConsumer(options.getInboundAddress(), m -> err.println(name + ": (" + m.headers().get(ClientVerticle.ORIGIN_HEADER)
               + ") " + m.body()));
         },
         ctx -> { });
@@ -135,7 +144,13 @@ final class ClientCommand implements Callable<Integer> {
 
   ClientOptions options() {
     try {
-      return new ClientOptions()
+      ClientOptions options = new ClientOptions();
+      if (addressPrefix != null) {
+        options.setSendAddress(addressPrefix + ".send")
+            .setInboundAddress(addressPrefix + ".inbound")
+            .setStatusAddress(addressPrefix + ".status");
+      }
+      return options
           .setPath(path)
           .setFraming(Framing.of(framing))
           .setMaxFrame(maxFrame)
