@@ -182,8 +182,14 @@ public final class ClusterSettings {
     }
   }
 
-  /** A Hazelcast cluster manager for these settings; it starts Hazelcast when Vert.x joins. */
+  /**
+   * A Hazelcast cluster manager for these settings; it starts Hazelcast when Vert.x joins. Call
+   * it before building Vert.x: it also turns off Vert.x's own DNS client for this JVM, whose UDP
+   * socket would be bound to the wildcard address as soon as the event bus connects to a node
+   * (nodes announce IP addresses; the JDK's resolver needs no socket of its own).
+   */
   public HazelcastClusterManager clusterManager() {
+    System.setProperty("vertx.disableDnsResolver", "true");
     return new HazelcastClusterManager(HazelcastConfig.of(this));
   }
 

@@ -47,6 +47,7 @@ final class StandardLaunchHooks implements VertxApplicationHooks {
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     VertxBuilder builder = Vertx.builder().with(options).withTransport(transport.resolve());
     if (clustered) {
+      System.setProperty("vertx.disableDnsResolver", "true"); // as ClusterSettings.clusterManager says
       clusterManager = new HazelcastClusterManager();
       builder.withClusterManager(clusterManager);
     }

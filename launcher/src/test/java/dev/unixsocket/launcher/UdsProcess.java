@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -31,10 +32,35 @@ final class UdsProcess implements AutoCloseable {
   }
 
   static UdsProcess start(String... args) throws IOException {
+    return start(Map.of(), args);
+  }
+
+  /** Starts it with these environment variables added to ours. */
+  static UdsProcess start(Map<String, String> env, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
-    return new UdsProcess(new ProcessBuilder(cmd).start());
+    ProcessBuilder builder = new ProcessBuilder(cmd);
+    builder.environment().putAll(env);
+    return new UdsProcess(builder.start());
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Waits (up to 180 s: a JVM joining a cluster on a loaded machine) for a stdout line matching, and returns it. */
+  String awaitOut(Predicate<String> match) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (true) {
+      String line = out.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (line == null) {
+        throw new AssertionError("no matching stdout line within 180 s; stderr so far: " + errSeen + err);
+      }
+      if (match.test(line)) {
+        return line;
+      }
+    }
   }
 
   private static void pump(InputStream stream, LinkedBlockingQueue<String> lines) {
