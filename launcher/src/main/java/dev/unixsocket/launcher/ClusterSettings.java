@@ -1,7 +1,7 @@
 package dev.unixsocket.launcher;
 
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.core.net.KeyStoreOptions;
+import io.vertx.core.net.KeyStoreOptionsBase;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.ArrayList;
@@ -42,8 +42,8 @@ public final class ClusterSettings {
   private int hazelcastPort;
   private String name = DEFAULT_NAME;
   /** Both null without TLS. */
-  private KeyStoreOptions tlsKeyStore;
-  private KeyStoreOptions tlsTrustStore;
+  private KeyStoreOptionsBase tlsKeyStore;
+  private KeyStoreOptionsBase tlsTrustStore;
 
   /** Settings from {@code UDS_CLUSTER_*} variables (unset ones keep their defaults); a bad value names its variable. */
   public static ClusterSettings fromEnvironment(Map<String, String> env) {

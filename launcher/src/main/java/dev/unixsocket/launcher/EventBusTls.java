@@ -2,7 +2,9 @@ package dev.unixsocket.launcher;
 
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.KeyStoreOptions;
+import io.vertx.core.net.JksOptions;
+import io.vertx.core.net.KeyStoreOptionsBase;
+import io.vertx.core.net.PfxOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +24,7 @@ final class EventBusTls {
   private EventBusTls() {
   }
 
-  static void apply(EventBusOptions eventBus, KeyStoreOptions keyStore, KeyStoreOptions trustStore) {
+  static void apply(EventBusOptions eventBus, KeyStoreOptionsBase keyStore, KeyStoreOptionsBase trustStore) {
     eventBus.setSsl(true)
         // The event bus trusts every certificate unless told otherwise.
         .setTrustAll(false)
@@ -31,8 +33,12 @@ final class EventBusTls {
         .setTrustOptions(trustStore);
   }
 
-  /** Opens a store (PKCS12 unless the file name ends in {@code .jks}) to check it, and returns its options. */
-  static KeyStoreOptions open(String path, String password, String what) {
+  /**
+   * Opens a store (PKCS12 unless the file name ends in {@code .jks}) to check it, and returns its
+   * options: Pfx or Jks, since the clustered event bus copies its options through JSON, which
+   * keeps those two and drops a generic KeyStoreOptions.
+   */
+  static KeyStoreOptionsBase open(String path, String password, String what) {
     String type = path.toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
     try (InputStream in = Files.newInputStream(Path.of(path))) {
       KeyStore store = KeyStore.getInstance(type);
@@ -45,6 +51,7 @@ final class EventBusTls {
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot open cluster TLS " + what + " " + path + ": " + Failures.describe(e));
     }
-    return new KeyStoreOptions().setType(type).setPath(path).setPassword(password);
+    return type.equals("JKS") ? new JksOptions().setPath(path).setPassword(password)
+        : new PfxOptions().setPath(path).setPassword(password);
   }
 }

@@ -10,10 +10,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Handlers and senders on other nodes of a clustered event bus (several Hazelcast members in this JVM, on loopback). */
@@ -131,6 +134,31 @@ class ClusterEventBusTest {
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> inbound.size() >= 20);
     assertThat(inbound).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "send echo:s" + i).toList());
+  }
+
+  @Test
+  void withTlsOnlyNodesTrustedByTheTrustStoreExchangeMessages(@TempDir Path dir) throws Exception {
+    Path trusted = TestKeyStores.create(dir, "trusted", "secret");
+    Path rogue = TestKeyStores.create(dir, "rogue", "secret");
+    Vertx a = cluster.start(s -> s.setTls(trusted.toString(), null, "secret"));
+    Vertx b = cluster.start(s -> s.setTls(trusted.toString(), null, "secret"));
+    Vertx stranger = cluster.start(s -> s.setTls(rogue.toString(), null, "secret"));
+    Queue<String> received = new ConcurrentLinkedQueue<>();
+    a.eventBus().<String>consumer("secure", m -> {
+      received.add(m.body());
+      m.reply("ok:" + m.body());
+    }).completion().await(30, TimeUnit.SECONDS);
+    awaitReachable(b, "secure", "probe");
+    assertThat(b.eventBus().<String>request("secure", "hi").await(30, TimeUnit.SECONDS).body()).isEqualTo("ok:hi");
+
+    // The stranger is a Hazelcast member and sees the registration, but its certificate is not trusted.
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(3000);
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      assertThatThrownBy(() -> stranger.eventBus().request("secure", "forged" + n, quick).await(30, TimeUnit.SECONDS))
+          .isInstanceOf(ReplyException.class);
+    }
+    assertThat(received).doesNotContain("forged0", "forged1", "forged2");
   }
 
   @Test
