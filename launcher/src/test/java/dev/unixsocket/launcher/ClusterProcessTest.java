@@ -115,6 +115,7 @@ class ClusterProcessTest {
     for (Future<Message<Buffer>> f : last) {
       answers.add(f.await(60, TimeUnit.SECONDS).body().toString());
     }
+    System.out.println("answers after the handler's JVM was killed: " + answers);
     assertThat(order).containsExactly("a1", "hold2", "a3", "a4");
     assertThat(answers.get(0)).isEqualTo("HANDLED:a1");
     assertThat(answers.get(1)).isEqualTo("error:timeout: no reply from uds.server.inbound within 3000 ms");
