@@ -61,12 +61,19 @@ final class StandardLaunchHooks implements VertxApplicationHooks {
     }
     Logging.quietHazelcast();
     EventBusOptions eventBus = context.vertxOptions().getEventBusOptions();
-    ClusterSettings settings = ClusterSettings.fromEnvironment(System.getenv());
-    if (eventBus.getHost() != null) {
-      settings.setHost(eventBus.getHost());
-    }
-    if (eventBus.getPort() != EventBusOptions.DEFAULT_CLUSTER_PORT) {
-      settings.setEventBusPort(eventBus.getPort());
+    ClusterSettings settings;
+    try {
+      settings = ClusterSettings.fromEnvironment(System.getenv());
+      if (eventBus.getHost() != null) {
+        settings.setHost(eventBus.getHost());
+      }
+      if (eventBus.getPort() != EventBusOptions.DEFAULT_CLUSTER_PORT) {
+        settings.setEventBusPort(eventBus.getPort());
+      }
+    } catch (IllegalArgumentException e) {
+      // The launcher would end with status 1 and say nothing.
+      System.err.println("uds: -cluster: " + e.getMessage());
+      throw e;
     }
     settings.applyTo(eventBus);
     clusterManager.setConfig(HazelcastConfig.of(settings));
