@@ -59,14 +59,15 @@ class ClusterProcessTest {
     sender.eventBus().<JsonObject>consumer(prefix + ".status", m -> states.add(m.body().getString("state")))
         .completion().await(30, TimeUnit.SECONDS);
 
+    // All three start at once: the client retries until the server listens.
     UdsProcess server = start(env, "server", "--path", path.toString(), "--handler", "eventbus", "--request-timeout", "3000",
         "--cluster");
-    assertThat(server.awaitOut(line -> line.startsWith("listening on "))).contains(path.toString());
     UdsProcess handler = start(env, ClusterTestHandler.class.getName(), "-cluster", "-cluster-host", "127.0.0.1");
-    handler.awaitOut("handler ready"::equals);
     JsonObject clientConf = new JsonObject().put("path", path.toString())
         .put("sendAddress", prefix + ".send").put("inboundAddress", prefix + ".inbound").put("statusAddress", prefix + ".status");
     UdsProcess client = start(env, "dev.unixsocket.client.ClientVerticle", "-cluster", "-conf", clientConf.encode());
+    assertThat(server.awaitOut(line -> line.startsWith("listening on "))).contains(path.toString());
+    handler.awaitOut("handler ready"::equals);
     await().atMost(Duration.ofSeconds(180)).until(() -> states.contains("CONNECTED"));
     // The server's node learns of the handler's registration asynchronously.
     await().atMost(Duration.ofSeconds(180)).until(() -> {
