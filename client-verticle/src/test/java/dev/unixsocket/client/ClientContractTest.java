@@ -251,6 +251,17 @@ abstract class ClientContractTest extends ClientTestBase {
   }
 
   @Test
+  void controlFrameFromTheServer_isIgnoredAndTakesNoPlaceInReplyMatching() throws Exception {
+    get(FaultyServers.controlFrameThenGreeting(vertx, path, dev.unixsocket.wire.Control.GOAWAY, "welcome"));
+    deployClient(new ClientVerticle(options()));
+    awaitInbound(1);
+    assertThat(get(request("x"))).isEqualTo("echo:x");
+    assertThat(inbound).hasSize(1);
+    assertThat(inbound.get(0).body().toString()).isEqualTo("welcome");
+    assertThat(inbound.get(0).headers().get(ClientVerticle.ORIGIN_HEADER)).isEqualTo(ClientVerticle.ORIGIN_UNSOLICITED);
+  }
+
+  @Test
   void proxyDroppingAsManyConnectionsAsReconnectAttempts_isOvercome(VertxTestContext test) throws Exception {
     Path proxyPath = newPath();
     startServer();

@@ -1,7 +1,9 @@
 package dev.unixsocket.client;
 
-import dev.unixsocket.wire.FrameDecoder;
+import dev.unixsocket.wire.Control;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -83,15 +85,13 @@ final class FaultyServers {
     return vertx.createNetServer()
         .connectHandler(socket -> {
           boolean first = connections.incrementAndGet() == 1;
-          FrameDecoder decoder = Framing.LENGTH.decoder(Framing.DEFAULT_MAX_FRAME);
+          Echo echo = new Echo(prefix);
           socket.handler(chunk -> {
             if (first) {
               socket.write(Buffer.buffer().appendInt(100).appendString("ech")).onComplete(v -> socket.close());
               return;
             }
-            Buffer out = Buffer.buffer();
-            decoder.decode(chunk, frame -> Framing.LENGTH.encode(prefix, frame, out));
-            socket.write(out);
+            socket.write(echo.answer(chunk));
           });
         })
         .listen(SocketAddress.domainSocketAddress(path.toString()));
@@ -102,14 +102,46 @@ final class FaultyServers {
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
         .connectHandler(socket -> {
-          socket.write(Framing.LENGTH.encode(Buffer.buffer(greeting)));
-          FrameDecoder decoder = Framing.LENGTH.decoder(Framing.DEFAULT_MAX_FRAME);
-          socket.handler(chunk -> {
-            Buffer out = Buffer.buffer();
-            decoder.decode(chunk, frame -> Framing.LENGTH.encode(prefix, frame, out));
-            socket.write(out);
-          });
+          Buffer hello = Buffer.buffer();
+          Framing.LENGTH.appendChecked(Buffer.buffer(greeting), hello);
+          socket.write(hello);
+          Echo echo = new Echo(prefix);
+          socket.handler(chunk -> socket.write(echo.answer(chunk)));
         })
         .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /**
+   * An echo server that starts every connection with a control frame (which a server sends only
+   * to a peer that said HELLO) and then a data frame nobody asked for.
+   */
+  static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
+    return vertx.createNetServer()
+        .connectHandler(socket -> {
+          Buffer first = Buffer.buffer();
+          Framing.LENGTH.appendControl(first, code, null);
+          Framing.LENGTH.appendChecked(Buffer.buffer(greeting), first);
+          socket.write(first);
+          Echo echo = new Echo(Buffer.buffer("echo:"));
+          socket.handler(chunk -> socket.write(echo.answer(chunk)));
+        })
+        .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /** Answers each length frame of a connection with prefix + payload. */
+  private static final class Echo {
+    private final FrameReader reader;
+    private Buffer out;
+
+    Echo(Buffer prefix) {
+      this.reader = new FrameReader(Framing.LENGTH, Framing.DEFAULT_MAX_FRAME, (data, index, length) ->
+          Framing.LENGTH.appendChecked(prefix.copy().appendBuffer(BufferInternal.buffer(data.slice(index, length))), out));
+    }
+
+    Buffer answer(Buffer chunk) {
+      out = Buffer.buffer();
+      reader.read(chunk);
+      return out;
+    }
   }
 }

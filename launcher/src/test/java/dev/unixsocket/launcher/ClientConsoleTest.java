@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +55,7 @@ class ClientConsoleTest {
         client.typeLine("q");
         assertThat(client.waitFor()).isZero();
         assertThat(client.awaitErr(l -> l.contains(" sent, "))).endsWith("3 sent, 3 replied, 0 failed");
+        assertEndedCleanly(client);
       }
     } finally {
       first.kill();
@@ -68,6 +70,22 @@ class ClientConsoleTest {
       client.endInput();
       assertThat(client.waitFor()).isEqualTo(1);
       assertThat(client.awaitErr(l -> l.contains("'nobody listens' failed"))).contains("client stopped");
+      assertEndedCleanly(client);
+    }
+  }
+
+  /** The console shows the client's last status, and Vert.x discards no message on the way out. */
+  private void assertEndedCleanly(UdsProcess client) throws InterruptedException {
+    List<String> err = client.errAfterExit();
+    assertThat(err).contains("uds client: STOPPED " + path + " (client stopped)");
+    assertThat(err).noneMatch(l -> l.contains("Discarding message"));
+  }
+
+  @Test
+  void pathOverTheKernelLimitExitsOne() throws Exception {
+    try (UdsProcess client = UdsProcess.start("client", "--path", "/tmp/" + "x".repeat(103) + ".sock")) {
+      assertThat(client.waitFor()).as("a path that cannot name a socket is exit 1; 2 is for bad usage").isEqualTo(1);
+      assertThat(client.awaitErr(l -> l.startsWith("uds client:"))).contains("over the kernel's limit of 107");
     }
   }
 

@@ -128,6 +128,18 @@ class ServerProcessTest {
   }
 
   @Test
+  void pathOverTheKernelLimitExitsOneNotTwo() throws Exception {
+    String tooLong = "/tmp/" + "x".repeat(103) + ".sock";
+    Process p = uds("server", "--path", tooLong);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("a path that cannot be served is exit 1; 2 is for bad usage").isEqualTo(1);
+    String err = stderr(p);
+    assertThat(err).startsWith("uds server: socket path is 113 bytes, over the kernel's limit of 107")
+        .doesNotContain("--help");
+    assertThat(err.strip().lines()).hasSize(1);
+  }
+
+  @Test
   void missingDirectoryExitsOneWithoutAStackTrace() throws Exception {
     Process p = uds("server", "--path", "/tmp/missing-" + UUID.randomUUID().toString().substring(0, 6) + "/x.sock");
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -23,11 +23,12 @@ final class UdsProcess implements AutoCloseable {
   private final LinkedBlockingQueue<String> err = new LinkedBlockingQueue<>();
   private final List<String> errSeen = new ArrayList<>();
   private final Writer in;
+  private final Thread errPump;
 
   private UdsProcess(Process process) {
     this.process = process;
     pump(process.getInputStream(), out);
-    pump(process.getErrorStream(), err);
+    errPump = pump(process.getErrorStream(), err);
     this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
   }
 
@@ -63,7 +64,7 @@ final class UdsProcess implements AutoCloseable {
     }
   }
 
-  private static void pump(InputStream stream, LinkedBlockingQueue<String> lines) {
+  private static Thread pump(InputStream stream, LinkedBlockingQueue<String> lines) {
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
         String line;
@@ -76,6 +77,7 @@ final class UdsProcess implements AutoCloseable {
     });
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   void typeLine(String line) throws IOException {
@@ -122,6 +124,16 @@ final class UdsProcess implements AutoCloseable {
       throw new AssertionError("process did not exit within 60 s");
     }
     return process.exitValue();
+  }
+
+  /** Every stderr line of a process that has exited, including those already awaited. */
+  List<String> errAfterExit() throws InterruptedException {
+    if (process.isAlive()) {
+      throw new IllegalStateException("the process is still running");
+    }
+    errPump.join(TimeUnit.SECONDS.toMillis(30));
+    err.drainTo(errSeen);
+    return List.copyOf(errSeen);
   }
 
   void kill() {

@@ -167,6 +167,44 @@ abstract class ServerContractTest {
   }
 
   @Test
+  void helloIsTakenInFrameOrderAndNeverAnswered() throws Exception {
+    start(options());
+    ByteBuffer b = ByteBuffer.allocate(5 + 5 + 5).putInt(1).put((byte) 'a')
+        .put(new byte[] {(byte) 0x80, 0x01, 0, 1, 1}) // HELLO, version 1
+        .putInt(1).put((byte) 'b');
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw(b.array());
+      assertThat(c.readFrame()).isEqualTo("echo:a");
+      assertThat(c.readFrame()).isEqualTo("echo:b");
+      c.writeFrame("c");
+      assertThat(c.readFrame()).isEqualTo("echo:c");
+    }
+  }
+
+  @Test
+  void aBadOrUnexpectedControlFrameClosesOnlyThatConnectionAfterAnsweringWhatCameBefore() throws Exception {
+    start(options());
+    byte[][] bad = {
+        {(byte) 0x80, 0x02, 0, 0}, // GOAWAY: a peer has no business sending it
+        {(byte) 0xc0, 0x01, 0, 1}, // reserved bit set
+        {(byte) 0x80, 0x07, 0, 0}, // unknown code
+        {(byte) 0x80, 0x06, 0x04, 0x01}, // REFUSED announcing 1025 bytes
+    };
+    try (BlockingClient good = BlockingClient.connect(path)) {
+      for (byte[] control : bad) {
+        try (BlockingClient c = BlockingClient.connect(path)) {
+          c.writeRaw(ByteBuffer.allocate(4 + 2 + control.length + 6).putInt(2).put("ok".getBytes()).put(control)
+              .putInt(2).put("no".getBytes()).array());
+          assertThat(c.readFrame()).isEqualTo("echo:ok");
+          assertThat(c.closedByPeer()).as("closed after %s", java.util.HexFormat.of().formatHex(control)).isTrue();
+        }
+        good.writeFrame("still");
+        assertThat(good.readFrame()).isEqualTo("echo:still");
+      }
+    }
+  }
+
+  @Test
   void framesBeforeAnOversizeOneAreStillAnswered() throws Exception {
     start(options().setMaxFrame(16));
     ByteBuffer b = ByteBuffer.allocate(4 + 2 + 4).putInt(2).put("ok".getBytes()).putInt(17);
