@@ -1,8 +1,9 @@
 package dev.unixsocket.bench;
 
 import dev.unixsocket.loadgen.BenchCommand;
-import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.DefaultPath;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -200,8 +201,8 @@ public final class NettyEchoServer implements AutoCloseable {
   @Command(name = "netty-echo", mixinStandardHelpOptions = true,
       description = "Baseline echo server on raw Netty epoll domain sockets.")
   static final class Main implements Callable<Integer> {
-    @Option(names = "--path", defaultValue = "/tmp/unixsocket.sock")
-    String path;
+    @Option(names = "--path")
+    String path = DefaultPath.get();
 
     @Option(names = "--framing", defaultValue = "length", converter = BenchCommand.FramingConverter.class)
     Framing framing;

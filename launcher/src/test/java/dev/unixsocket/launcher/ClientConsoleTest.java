@@ -1,5 +1,7 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.SocketPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -8,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,23 +21,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClientConsoleTest {
 
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @AfterEach
   void tearDown() throws IOException {
     Files.deleteIfExists(path);
   }
 
-  private UdsProcess server() throws Exception {
-    UdsProcess server = UdsProcess.start("server", "--path", path.toString());
+  private ChildProcess server() throws Exception {
+    ChildProcess server = ChildProcess.start(Main.class, "server", "--path", path.toString());
     assertThat(server.nextOut()).startsWith("listening on " + path);
     return server;
   }
 
   @Test
   void lastSendWorksAfterTheServerRestarts() throws Exception {
-    UdsProcess first = server();
-    try (UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--hello", "hello world",
+    ChildProcess first = server();
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", path.toString(), "--hello", "hello world",
         "--reconnect-initial", "50", "--reconnect-max", "200")) {
       client.awaitErr(l -> l.contains("CONNECTED"));
       client.typeLine("before");
@@ -46,7 +47,7 @@ class ClientConsoleTest {
       client.awaitErr(l -> l.contains("DISCONNECTED"));
       client.typeLine("while down"); // cannot be sent yet: held in the queue
 
-      try (UdsProcess second = server()) {
+      try (ChildProcess second = server()) {
         client.awaitErr(l -> l.contains("CONNECTED"));
         client.awaitErr(l -> l.contains("(hello) echo:hello world"));
         client.typeLine("after");
@@ -65,7 +66,7 @@ class ClientConsoleTest {
   @Test
   void endOfInputWithAnUnansweredMessageExitsOne() throws Exception {
     // No server at all: the message waits in the queue, the bounded wait ends, the client says so.
-    try (UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--wait", "1")) {
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", path.toString(), "--wait", "1")) {
       client.typeLine("nobody listens");
       client.endInput();
       assertThat(client.waitFor()).isEqualTo(1);
@@ -75,7 +76,7 @@ class ClientConsoleTest {
   }
 
   /** The console shows the client's last status, and Vert.x discards no message on the way out. */
-  private void assertEndedCleanly(UdsProcess client) throws InterruptedException {
+  private void assertEndedCleanly(ChildProcess client) throws InterruptedException {
     List<String> err = client.errAfterExit();
     assertThat(err).contains("uds client: STOPPED " + path + " (client stopped)");
     assertThat(err).noneMatch(l -> l.contains("Discarding message"));
@@ -83,7 +84,7 @@ class ClientConsoleTest {
 
   @Test
   void pathOverTheKernelLimitExitsOne() throws Exception {
-    try (UdsProcess client = UdsProcess.start("client", "--path", "/tmp/" + "x".repeat(103) + ".sock")) {
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", "/tmp/" + "x".repeat(103) + ".sock")) {
       assertThat(client.waitFor()).as("a path that cannot name a socket is exit 1; 2 is for bad usage").isEqualTo(1);
       assertThat(client.awaitErr(l -> l.startsWith("uds client:"))).contains("over the kernel's limit of 107");
     }
@@ -91,7 +92,7 @@ class ClientConsoleTest {
 
   @Test
   void badOptionIsAUsageError() throws Exception {
-    try (UdsProcess client = UdsProcess.start("client", "--queue", "0")) {
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--queue", "0")) {
       assertThat(client.waitFor()).isEqualTo(2);
       assertThat(client.awaitErr(l -> l.startsWith("uds client:"))).contains("queue");
     }

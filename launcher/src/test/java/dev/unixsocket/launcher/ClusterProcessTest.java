@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import dev.unixsocket.testkit.ChildProcess;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,17 +36,17 @@ class ClusterProcessTest {
 
   private final Path path = Path.of("/tmp/uds-p" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
   private final ClusterNodes cluster = new ClusterNodes();
-  private final List<UdsProcess> processes = new ArrayList<>();
+  private final List<ChildProcess> processes = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    processes.forEach(UdsProcess::close);
+    processes.forEach(ChildProcess::close);
     cluster.close();
     Files.deleteIfExists(path);
   }
 
-  private UdsProcess start(Map<String, String> env, String... args) throws Exception {
-    UdsProcess p = UdsProcess.start(env, args);
+  private ChildProcess start(Map<String, String> env, String... args) throws Exception {
+    ChildProcess p = ChildProcess.start(env, Main.class, args);
     processes.add(p);
     return p;
   }
@@ -60,14 +61,14 @@ class ClusterProcessTest {
         .completion().await(30, TimeUnit.SECONDS);
 
     // All three start at once: the client retries until the server listens.
-    UdsProcess server = start(env, "server", "--path", path.toString(), "--handler", "eventbus", "--request-timeout", "3000",
+    ChildProcess server = start(env, "server", "--path", path.toString(), "--handler", "eventbus", "--request-timeout", "3000",
         "--cluster");
-    UdsProcess handler = start(env, ClusterTestHandler.class.getName(), "-cluster", "-cluster-host", "127.0.0.1");
+    ChildProcess handler = start(env, ClusterTestHandler.class.getName(), "-cluster", "-cluster-host", "127.0.0.1");
     JsonObject clientConf = new JsonObject().put("path", path.toString())
         .put("sendAddress", prefix + ".send").put("inboundAddress", prefix + ".inbound").put("statusAddress", prefix + ".status");
-    UdsProcess client = start(env, "dev.unixsocket.client.ClientVerticle", "-cluster", "-conf", clientConf.encode());
-    assertThat(server.awaitOut(line -> line.startsWith("listening on "))).contains(path.toString());
-    handler.awaitOut("handler ready"::equals);
+    ChildProcess client = start(env, "dev.unixsocket.client.ClientVerticle", "-cluster", "-conf", clientConf.encode());
+    assertThat(server.nextOut()).startsWith("listening on ").contains(path.toString());
+    assertThat(handler.nextOut()).isEqualTo("handler ready");
     await().atMost(Duration.ofSeconds(180)).until(() -> states.contains("CONNECTED"));
     // The server's node learns of the handler's registration asynchronously.
     await().atMost(Duration.ofSeconds(180)).until(() -> {
@@ -92,7 +93,7 @@ class ClusterProcessTest {
     assertThat(completed).containsExactlyElementsOf(IntStream.range(0, 100).boxed().toList());
 
     // Cluster sockets on 127.0.0.1 only, and no UDP at all (multicast would be).
-    for (UdsProcess p : List.of(server, handler, client)) {
+    for (ChildProcess p : List.of(server, handler, client)) {
       assertThat(LoopbackSockets.of(p.pid())).as("sockets of pid %d", p.pid())
           .isNotEmpty()
           .allSatisfy(s -> {
@@ -109,7 +110,7 @@ class ClusterProcessTest {
     for (String text : texts) {
       last.add(sender.eventBus().<Buffer>request(prefix + ".send", text).onComplete(ar -> order.add(text)));
     }
-    handler.awaitOut("holding hold2"::equals);
+    assertThat(handler.nextOut()).isEqualTo("holding hold2");
     handler.kill();
     last.add(sender.eventBus().<Buffer>request(prefix + ".send", "a4").onComplete(ar -> order.add("a4")));
     List<String> answers = new ArrayList<>();

@@ -1,4 +1,4 @@
-package dev.unixsocket.client;
+package dev.unixsocket.testkit;
 
 import dev.unixsocket.wire.Control;
 import dev.unixsocket.wire.FrameReader;
@@ -19,13 +19,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Test-only servers that misbehave on purpose, built on Vert.x {@link NetServer}s listening on
  * domain sockets. Where the real {@code ServerVerticle} will do, tests use it instead.
  */
-final class FaultyServers {
+public final class FaultyServers {
 
   private FaultyServers() {
   }
 
   /** A server that reads and never answers: everything the client writes stays in flight. */
-  static Future<NetServer> silent(Vertx vertx, Path path) {
+  public static Future<NetServer> silent(Vertx vertx, Path path) {
     return vertx.createNetServer()
         .connectHandler(socket -> socket.handler(chunk -> { }))
         .listen(SocketAddress.domainSocketAddress(path.toString()));
@@ -35,8 +35,8 @@ final class FaultyServers {
    * A proxy in front of {@code target} that closes the first {@code dropFirst} connections as soon
    * as it accepts them, then forwards bytes both ways (as vertx-rabbitmq-client's reconnect tests do).
    */
-  static final class DroppingProxy {
-    final AtomicInteger accepted = new AtomicInteger();
+  public static final class DroppingProxy {
+    public final AtomicInteger accepted = new AtomicInteger();
     private final int dropFirst;
     private final Path target;
     private NetClient client;
@@ -46,7 +46,7 @@ final class FaultyServers {
       this.target = target;
     }
 
-    static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
+    public static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
       DroppingProxy proxy = new DroppingProxy(dropFirst, target);
       proxy.client = vertx.createNetClient();
       return vertx.createNetServer()
@@ -79,7 +79,7 @@ final class FaultyServers {
    * them, and closes. A client that kept any decoder or write state from that connection would
    * misread every later reply.
    */
-  static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
+  public static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
     AtomicInteger connections = new AtomicInteger();
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
@@ -98,7 +98,7 @@ final class FaultyServers {
   }
 
   /** An echo server that greets every connection with a frame nobody asked for. */
-  static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
+  public static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
         .connectHandler(socket -> {
@@ -115,7 +115,7 @@ final class FaultyServers {
    * An echo server that starts every connection with a control frame (which a server sends only
    * to a peer that said HELLO) and then a data frame nobody asked for.
    */
-  static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
+  public static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
     return vertx.createNetServer()
         .connectHandler(socket -> {
           Buffer first = Buffer.buffer();
