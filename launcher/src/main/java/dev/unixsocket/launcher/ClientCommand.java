@@ -4,7 +4,7 @@ import dev.unixsocket.client.ClientOptions;
 import dev.unixsocket.client.ClientVerticle;
 import dev.unixsocket.client.InFlightOnLoss;
 import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,6 @@
 package dev.unixsocket.launcher;
 
-import dev.unixsocket.launcher.bench.BenchCommand;
+import dev.unixsocket.loadgen.BenchCommand;
 import io.vertx.launcher.application.VertxApplication;
 import picocli.CommandLine;
 

@@ -4,7 +4,7 @@ import dev.unixsocket.server.FrameHandler;
 import dev.unixsocket.server.ServerOptions;
 import dev.unixsocket.server.ServerVerticle;
 import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.transport.Transport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -2,7 +2,7 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.wire.Framing;
 import dev.unixsocket.wire.SocketPath;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import dev.unixsocket.wire.DefaultPath;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,6 @@
 package dev.unixsocket.server;
 
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;

@@ -1,6 +1,6 @@
 package dev.unixsocket.server;
 
-import dev.unixsocket.wire.IoUringDomainSocketTransport;
+import dev.unixsocket.transport.IoUringDomainSocketTransport;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.BeforeAll;
 

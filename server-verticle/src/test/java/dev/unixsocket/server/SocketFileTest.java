@@ -1,6 +1,6 @@
 package dev.unixsocket.server;
 
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,8 +32,8 @@ class SocketFileTest {
 
   @Test
   void ioUringChoiceGivesTheDomainSocketCapableTransport() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(dev.unixsocket.wire.IoUringDomainSocketTransport.TRANSPORT.available());
-    assertThat(TransportChoice.IO_URING.resolve()).isSameAs(dev.unixsocket.wire.IoUringDomainSocketTransport.TRANSPORT);
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.unixsocket.transport.IoUringDomainSocketTransport.TRANSPORT.available());
+    assertThat(TransportChoice.IO_URING.resolve()).isSameAs(dev.unixsocket.transport.IoUringDomainSocketTransport.TRANSPORT);
     assertThat(TransportChoice.IO_URING.resolve().name()).isEqualTo("io_uring");
   }
 

@@ -1,4 +1,4 @@
-package dev.unixsocket.wire;
+package dev.unixsocket.transport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

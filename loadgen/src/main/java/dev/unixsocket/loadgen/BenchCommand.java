@@ -1,4 +1,4 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.loadgen;
 
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.Bootstrap;
@@ -148,7 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object with the figures on stdout.")
   boolean json;
 
-  /** Standalone entry point: {@code java -cp uds.jar dev.unixsocket.launcher.bench.BenchCommand ...}. */
+  /** Standalone entry point: {@code java -cp bench-tools/target/bench-tools.jar dev.unixsocket.loadgen.BenchCommand ...}. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchCommand()).execute(args));
   }
@@ -617,7 +617,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** A short one-line description of an exception: its message without Netty's syscall noise. */
-  static String describe(Throwable cause) {
+  public static String describe(Throwable cause) {
     if (cause == null) {
       return "unknown cause";
     }
@@ -702,7 +702,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** {@code length} or {@code line}, in any case. */
-  static final class FramingConverter implements CommandLine.ITypeConverter<Framing> {
+  public static final class FramingConverter implements CommandLine.ITypeConverter<Framing> {
     @Override
     public Framing convert(String value) {
       try {

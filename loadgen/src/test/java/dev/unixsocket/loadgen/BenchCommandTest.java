@@ -1,6 +1,9 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.loadgen;
 
+import dev.unixsocket.server.ServerOptions;
+import dev.unixsocket.server.ServerVerticle;
 import dev.unixsocket.wire.Framing;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,26 +20,33 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs {@code bench} for about a second at a time against the raw Netty echo baseline. Asserts
+ * Runs {@code bench} for about a second at a time against our echo server in this JVM. Asserts
  * correctness and error reporting only, never timing.
  */
 @Timeout(60)
 class BenchCommandTest {
 
   private static String path;
-  private static NettyEchoServer server;
+  private static Vertx vertx;
 
   @BeforeAll
-  static void startServer() throws Exception {
+  static void startServer() {
+    vertx = Vertx.vertx();
     path = socketPath();
-    server = NettyEchoServer.start(path, Framing.LENGTH, "echo:", 1, Framing.DEFAULT_MAX_FRAME);
+    echoServer(path, Framing.LENGTH, "echo:", Framing.DEFAULT_MAX_FRAME);
   }
 
   @AfterAll
   static void stopServer() {
-    if (server != null) {
-      server.close();
+    if (vertx != null) {
+      vertx.close().await();
     }
+  }
+
+  /** Deploys our echo server at {@code at}; returns the deployment id. */
+  static String echoServer(String at, Framing framing, String prefix, int maxFrame) {
+    return vertx.deployVerticle(new ServerVerticle(new ServerOptions().setPath(at).setFraming(framing)
+        .setEchoPrefix(prefix).setMaxFrame(maxFrame))).await();
   }
 
   static String socketPath() {
@@ -128,7 +138,8 @@ class BenchCommandTest {
   @Test
   void lineFraming() throws Exception {
     String linePath = socketPath();
-    try (NettyEchoServer lines = NettyEchoServer.start(linePath, Framing.LINE, ">> ", 1, 1 << 20)) {
+    String lines = echoServer(linePath, Framing.LINE, ">> ", 1 << 20);
+    try {
       Run ok = bench("--path", linePath, "--framing", "line", "--expect-prefix", ">> ", "--pipeline", "16",
           "--size", "3000", "--duration", "0.7", "--warmup", "0", "--json");
       Run bad = bench("--path", linePath, "--framing", "line", "--expect-prefix", ">>", "--duration", "0.3",
@@ -138,6 +149,8 @@ class BenchCommandTest {
       assertThat(ok.json().getLong("repliesVerified")).isPositive();
       assertThat(bad.exit()).isEqualTo(1);
       assertThat(bad.json().getLong("mismatches")).isPositive();
+    } finally {
+      vertx.undeploy(lines).await();
     }
   }
 

@@ -1,8 +1,10 @@
-// Soak load driver, run by bench/soak (not part of the build):
-//   java -cp launcher/target/uds.jar bench/SoakDriver.java PATH SECONDS RATE CLIENTS
+// Soak load driver, run by bench/soak:
+//   java -cp bench-tools/target/bench-tools.jar dev.unixsocket.bench.SoakDriver PATH SECONDS RATE CLIENTS
 // Deploys CLIENTS client verticles (half InFlightOnLoss.FAIL, half RESEND) on one Vert.x, sends
 // RATE requests/s in total with mixed payload sizes, checks every reply against its request, and
 // prints one line every 10 s with the interval's counts and latency (HdrHistogram).
+package dev.unixsocket.bench;
+
 import dev.unixsocket.client.ClientFailure;
 import dev.unixsocket.client.ClientOptions;
 import dev.unixsocket.client.ClientVerticle;

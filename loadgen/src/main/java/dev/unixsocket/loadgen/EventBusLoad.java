@@ -1,11 +1,11 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.loadgen;
 
 import dev.unixsocket.client.ClientOptions;
 import dev.unixsocket.client.ClientVerticle;
 import dev.unixsocket.server.ServerOptions;
 import dev.unixsocket.server.ServerVerticle;
 import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.TransportChoice;
+import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

@@ -1,5 +1,6 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.bench;
 
+import dev.unixsocket.loadgen.BenchCommand;
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -39,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * in, so a 64 KiB frame is never copied or re-assembled: a frame spread over several reads goes
  * out as a composite of those reads. One flush per read batch.
  *
- * <p>Run: {@code java -cp uds.jar dev.unixsocket.launcher.bench.NettyEchoServer --path P};
+ * <p>Run: {@code java -cp bench-tools/target/bench-tools.jar dev.unixsocket.bench.NettyEchoServer --path P};
  * prints {@code listening on P} when ready, stops on SIGINT/SIGTERM.
  */
 public final class NettyEchoServer implements AutoCloseable {

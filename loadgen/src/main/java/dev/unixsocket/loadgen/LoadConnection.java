@@ -1,4 +1,4 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.loadgen;
 
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;

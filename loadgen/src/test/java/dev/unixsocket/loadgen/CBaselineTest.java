@@ -1,4 +1,4 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.loadgen;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

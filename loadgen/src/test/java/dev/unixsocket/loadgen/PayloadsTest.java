@@ -1,4 +1,4 @@
-package dev.unixsocket.launcher.bench;
+package dev.unixsocket.loadgen;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

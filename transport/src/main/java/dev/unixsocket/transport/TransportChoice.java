@@ -1,4 +1,4 @@
-package dev.unixsocket.wire;
+package dev.unixsocket.transport;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
