@@ -13,6 +13,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.SystemPropertyUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -32,8 +33,18 @@ import java.util.concurrent.TimeUnit;
 final class ConnectionGroup {
 
   private static final Logger log = LoggerFactory.getLogger(ConnectionGroup.class);
-  /** Stateless and shared: Netty's default makes one per channel. */
-  private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator();
+  /**
+   * Read buffers no larger than the pooled allocator's thread cache takes (32 KiB unless
+   * {@code io.netty.allocator.maxCachedBufferCapacity} says otherwise): Netty's default of 64 KiB
+   * reads bypasses the cache, so every read buffer came from the arena, and the reply slices that
+   * keep read buffers alive until written made a 4 MiB chunk fill past a quarter and empty again
+   * every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and allocated
+   * a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff").
+   * Stateless and shared: Netty's default makes one per channel.
+   */
+  private static final int MAX_READ =
+      Math.max(4096, Math.min(65536, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));
+  private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
   /**
    * Netty's pooled allocator rather than its 4.2 default (adaptive): the echo copies each small
    * payload and the prefix into the reply batch, and the adaptive buffers do such copies through
