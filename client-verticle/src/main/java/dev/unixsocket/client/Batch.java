@@ -2,6 +2,9 @@ package dev.unixsocket.client;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+
+import java.util.Arrays;
 
 /**
  * The replies to one batch message (a {@code JsonArray} body, one frame per element), gathered
@@ -26,16 +29,41 @@ final class Batch {
     return replies.length;
   }
 
-  /** Records the reply to frame {@code index}; true when that was the last one missing. */
-  boolean answer(int index, Buffer reply) {
+  /**
+   * Records the reply to frame {@code index}; once that was the last one missing, replies with
+   * the JsonArray of them all, or (for a {@code send}) publishes it on the inbound address.
+   */
+  void answer(int index, Buffer reply, Inbound inbound) {
     if (settled) {
-      return false;
+      return;
     }
     replies[index] = reply;
-    if (++received == replies.length) {
-      settled = true;
-      return true;
+    if (++received < replies.length) {
+      return;
     }
-    return false;
+    settled = true;
+    // The event bus copies the array and each Buffer in it on delivery: no slice of our read escapes.
+    JsonArray all = new JsonArray(Arrays.asList((Object[]) replies));
+    if (requester != null) {
+      requester.reply(all, Outbound.REPLY_OPTIONS);
+    } else {
+      inbound.publish(all, ClientVerticle.ORIGIN_SEND);
+    }
+  }
+
+  /**
+   * Fails the batch once, with its first failure.
+   *
+   * @return the frames the failure counts for: all of the batch's the first time, 0 after
+   */
+  int fail(int code, String text) {
+    if (settled) {
+      return 0;
+    }
+    settled = true;
+    if (requester != null) {
+      requester.fail(code, text);
+    }
+    return replies.length;
   }
 }

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.IntSupplier;
 
 /**
  * Counters of one client verticle, readable from any thread. Updated per batch or per event,
@@ -24,6 +23,12 @@ public final class ClientStats {
   final LongAdder bytesIn = new LongAdder();
   final LongAdder connects = new LongAdder();
   final LongAdder reconnectAttempts = new LongAdder();
+  /** Socket writes made (each carrying one batch of frames): tests check batching with it. */
+  final LongAdder writes = new LongAdder();
+  /** Messages waiting to be written, as of the last change seen on the event loop. */
+  volatile int queuedSnapshot;
+  /** Messages written and not yet answered, as of the last change seen on the event loop. */
+  volatile int inFlightSnapshot;
   /** Failures by code, index = code - 1001 (see {@link ClientFailure}). */
   private final LongAdder[] failures = new LongAdder[ClientFailure.ATTEMPTS_EXHAUSTED - ClientFailure.QUEUE_FULL + 1];
 
@@ -31,6 +36,19 @@ public final class ClientStats {
     for (int i = 0; i < failures.length; i++) {
       failures[i] = new LongAdder();
     }
+  }
+
+  void snapshot(int queued, int inFlight) {
+    queuedSnapshot = queued;
+    inFlightSnapshot = inFlight;
+  }
+
+  void snapshotQueued(int queued) {
+    queuedSnapshot = queued;
+  }
+
+  void snapshotInFlight(int inFlight) {
+    inFlightSnapshot = inFlight;
   }
 
   void failed(int code, int count) {
@@ -70,7 +88,7 @@ public final class ClientStats {
    * {@code uds.client.reconnect.attempts}, {@code uds.client.failures} (tag {@code reason}, the
    * failure code's name), and the gauges {@code uds.client.queue.depth} and {@code uds.client.in.flight}.
    */
-  List<Meter> bindTo(MeterRegistry registry, String path, IntSupplier queued, IntSupplier inFlight) {
+  List<Meter> bindTo(MeterRegistry registry, String path) {
     Tags tags = Tags.of("path", path);
     List<Meter> meters = new ArrayList<>();
     meters.add(counter(registry, "uds.client.frames.out", tags, framesOut));
@@ -83,8 +101,8 @@ public final class ClientStats {
       String reason = ClientFailure.name(ClientFailure.QUEUE_FULL + i).toLowerCase(java.util.Locale.ROOT);
       meters.add(counter(registry, "uds.client.failures", tags.and("reason", reason), failures[i]));
     }
-    meters.add(Gauge.builder("uds.client.queue.depth", queued, IntSupplier::getAsInt).strongReference(true).tags(tags).register(registry));
-    meters.add(Gauge.builder("uds.client.in.flight", inFlight, IntSupplier::getAsInt).strongReference(true).tags(tags).register(registry));
+    meters.add(Gauge.builder("uds.client.queue.depth", this, s -> s.queuedSnapshot).strongReference(true).tags(tags).register(registry));
+    meters.add(Gauge.builder("uds.client.in.flight", this, s -> s.inFlightSnapshot).strongReference(true).tags(tags).register(registry));
     return meters;
   }
 
