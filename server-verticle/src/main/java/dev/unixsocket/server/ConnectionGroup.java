@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.SystemPropertyUtil;
@@ -40,11 +41,17 @@ final class ConnectionGroup {
    * keep read buffers alive until written made a 4 MiB chunk fill past a quarter and empty again
    * every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and allocated
    * a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff").
-   * Stateless and shared: Netty's default makes one per channel.
    */
   private static final int MAX_READ =
       Math.max(4096, Math.min(65536, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));
-  private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+  /**
+   * Up to 16 reads per readiness event, as Netty gives a stream channel by default: an allocator
+   * set on the config keeps its own limit, which is 1 unless set, and with 1 the server read one
+   * buffer per epoll wake-up and flushed after it (16 KiB x 1 x 16: 0.4-0.6 epoll_wait per frame).
+   * Stateless and shared: Netty's default makes one per channel.
+   */
+  private static final RecvByteBufAllocator RECEIVE_SIZES =
+      new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ).maxMessagesPerRead(16);
   /**
    * Netty's pooled allocator rather than its 4.2 default (adaptive): the echo copies each small
    * payload and the prefix into the reply batch, and the adaptive buffers do such copies through
@@ -71,6 +78,11 @@ final class ConnectionGroup {
   private ServerConnection first;
   private ScheduledFuture<?> idleTask;
   private Promise<Void> drained;
+
+  /** How the connections size their reads (shared: it is stateless; each channel gets a handle). */
+  static RecvByteBufAllocator receiveSizes() {
+    return RECEIVE_SIZES;
+  }
 
   ConnectionGroup(ContextInternal context, ServerOptions options, String path, ServerStats stats, ByteBuf prefix,
       MeterRegistry registry) {
