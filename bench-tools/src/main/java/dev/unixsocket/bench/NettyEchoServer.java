@@ -1,10 +1,12 @@
 package dev.unixsocket.bench;
 
 import dev.unixsocket.loadgen.BenchCommand;
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.DefaultPath;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,10 +37,11 @@ import java.util.concurrent.TimeUnit;
  * else, to show what Vert.x costs on top of Netty. One event loop by default, like one verticle
  * instance.
  *
- * <p>Small payloads are copied into one reply buffer per read batch (a 64-byte copy is cheaper
- * than a slice and its bookkeeping); large ones are written as slices of the buffers they arrived
- * in, so a 64 KiB frame is never copied or re-assembled: a frame spread over several reads goes
- * out as a composite of those reads. One flush per read batch.
+ * <p>Frames are found with the wire codec's {@link FrameReader}. Small payloads are copied into
+ * one reply buffer per read batch (a 64-byte copy is cheaper than a slice and its bookkeeping);
+ * large ones are written as slices of the buffers they arrived in, so a 64 KiB frame is never
+ * copied: a frame spread over several reads is gathered, and goes out, as a composite of those
+ * reads. One flush per read batch.
  *
  * <p>Run: {@code java -cp bench-tools/target/bench-tools.jar dev.unixsocket.bench.NettyEchoServer --path P};
  * prints {@code listening on P} when ready, stops on SIGINT/SIGTERM.
@@ -80,9 +83,7 @@ public final class NettyEchoServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
             @Override
             protected void initChannel(EpollDomainSocketChannel ch) {
-              ch.pipeline().addLast(framing == Framing.LENGTH
-                  ? new LengthEcho(prefixBytes, maxFrame)
-                  : new LineEcho(prefixBytes, maxFrame));
+              ch.pipeline().addLast(new Echo(framing, prefixBytes, maxFrame));
             }
           });
       Channel server = b.bind(new DomainSocketAddress(path)).sync().channel();
@@ -104,156 +105,69 @@ public final class NettyEchoServer implements AutoCloseable {
     }
   }
 
-  /** Appends one reply header (length framing) and the prefix. */
-  private static ByteBuf head(ByteBuf out, byte[] prefix, long payloadLength) {
-    return out.writeInt((int) (prefix.length + payloadLength)).writeBytes(prefix);
-  }
-
-  /** Length framing, without copying large payloads. Runs on the connection's event loop. */
-  static final class LengthEcho extends ChannelInboundHandlerAdapter {
+  /** Answers each frame with prefix + payload. Runs on the connection's event loop. */
+  static final class Echo extends ChannelInboundHandlerAdapter {
+    private final Framing framing;
     private final byte[] prefix;
-    private final int maxFrame;
-    /** Replies of small frames of this read batch, written at the end of the batch. */
+    private final FrameReader reader;
+    private ChannelHandlerContext ctx;
+    /** Replies of this read batch, written at the end of the batch. */
     private ByteBuf out;
-    /** An incomplete header, or a header and the start of a small payload. */
-    private ByteBuf partial;
-    /** Reply of a large frame being received: header, prefix, then the payload's slices. */
-    private CompositeByteBuf large;
-    private long largeRemaining;
 
-    LengthEcho(byte[] prefix, int maxFrame) {
+    Echo(Framing framing, byte[] prefix, int maxFrame) {
+      this.framing = framing;
       this.prefix = prefix;
-      this.maxFrame = maxFrame;
+      this.reader = new FrameReader(framing, maxFrame, this::frame);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ByteBuf in = (ByteBuf) msg;
       try {
-        if (large != null && !feedLarge(ctx, in)) {
-          return;
-        }
-        if (partial != null && !completePartial(ctx, in)) {
-          return;
-        }
-        parse(ctx, in);
-      } catch (TooLarge e) {
-        System.err.println("netty-echo: " + ctx.channel().remoteAddress() + " sent a frame of " + e.length
-            + " bytes, more than max-frame " + maxFrame + ": closing it");
+        reader.read((ByteBuf) msg, ctx.alloc()); // releases the read
+      } catch (BadFrameException e) {
+        System.err.println("netty-echo: " + ctx.channel().remoteAddress() + " sent a " + e.getMessage() + ": closing it");
         release();
         ctx.close();
-      } finally {
-        in.release();
       }
     }
 
-    /** Returns whether the large frame is complete (and bytes of {@code in} may remain). */
-    private boolean feedLarge(ChannelHandlerContext ctx, ByteBuf in) {
-      int take = (int) Math.min(largeRemaining, in.readableBytes());
-      large.addComponent(true, in.readRetainedSlice(take));
-      largeRemaining -= take;
-      if (largeRemaining > 0) {
-        return false;
-      }
-      writeOut(ctx);
-      ctx.write(large, ctx.voidPromise());
-      large = null;
-      return true;
-    }
-
-    /** Returns whether the partial frame is complete. */
-    private boolean completePartial(ChannelHandlerContext ctx, ByteBuf in) {
-      if (partial.readableBytes() < 4) {
-        partial.writeBytes(in, Math.min(4 - partial.readableBytes(), in.readableBytes()));
-        if (partial.readableBytes() < 4) {
-          return false;
+    private void frame(ByteBuf data, int index, int length) {
+      if (length <= COPY_MAX) {
+        if (out == null) {
+          // Room for this read's replies at once: at most twice the request bytes (tiny frames).
+          out = ctx.alloc().directBuffer(Math.max(256, Math.min(2 * data.readableBytes() + prefix.length + 64, 1 << 16)));
         }
+        framing.writeHeader(out, prefix.length + length);
+        out.writeBytes(prefix).writeBytes(data, index, length);
+        framing.writeTrailer(out);
+        return;
       }
-      long n = checked(partial.getUnsignedInt(partial.readerIndex()));
-      if (n > COPY_MAX) {
-        partial.release();
-        partial = null;
-        startLarge(ctx, n);
-        return feedLarge(ctx, in);
-      }
-      int missing = (int) (4 + n - partial.readableBytes());
-      int take = Math.min(missing, in.readableBytes());
-      partial.writeBytes(in, take);
-      if (take < missing) {
-        return false;
-      }
-      smallReply(ctx, partial, partial.readerIndex() + 4, (int) n);
-      partial.release();
-      partial = null;
-      return true;
+      writeOut();
+      ByteBuf head = ctx.alloc().directBuffer(4 + prefix.length);
+      framing.writeHeader(head, prefix.length + length);
+      ctx.write(head.writeBytes(prefix), ctx.voidPromise());
+      ctx.write(data.retainedSlice(index, length), ctx.voidPromise());
+      out = ctx.alloc().directBuffer(256);
+      framing.writeTrailer(out);
     }
 
-    private void parse(ChannelHandlerContext ctx, ByteBuf in) {
-      while (true) {
-        int r = in.readableBytes();
-        if (r == 0) {
-          return;
-        }
-        if (r < 4) {
-          partial = ctx.alloc().directBuffer(64).writeBytes(in);
-          return;
-        }
-        int at = in.readerIndex();
-        long n = checked(in.getUnsignedInt(at));
-        if (n > COPY_MAX) {
-          if (r >= 4 + n) {
-            writeOut(ctx);
-            ctx.write(head(ctx.alloc().directBuffer(4 + prefix.length), prefix, n), ctx.voidPromise());
-            ctx.write(in.retainedSlice(at + 4, (int) n), ctx.voidPromise());
-            in.skipBytes(4 + (int) n);
-          } else {
-            in.skipBytes(4);
-            startLarge(ctx, n);
-            feedLarge(ctx, in);
-            return;
-          }
-        } else if (r >= 4 + n) {
-          smallReply(ctx, in, at + 4, (int) n);
-          in.skipBytes(4 + (int) n);
-        } else {
-          partial = ctx.alloc().directBuffer(4 + (int) n).writeBytes(in);
-          return;
-        }
-      }
-    }
-
-    private void startLarge(ChannelHandlerContext ctx, long n) {
-      large = ctx.alloc().compositeDirectBuffer(1024);
-      large.addComponent(true, head(ctx.alloc().directBuffer(4 + prefix.length), prefix, n));
-      largeRemaining = n;
-    }
-
-    private void smallReply(ChannelHandlerContext ctx, ByteBuf src, int index, int n) {
-      if (out == null) {
-        // Room for this read's replies at once: at most twice the request bytes (tiny frames).
-        int hint = src == partial ? 4 + n : src.readableBytes();
-        out = ctx.alloc().directBuffer(Math.max(256, Math.min(2 * hint + prefix.length + 64, 1 << 16)));
-      }
-      head(out, prefix, n).writeBytes(src, index, n);
-    }
-
-    private void writeOut(ChannelHandlerContext ctx) {
-      if (out != null) {
+    private void writeOut() {
+      if (out != null && out.isReadable()) {
         ctx.write(out, ctx.voidPromise());
-        out = null;
+      } else if (out != null) {
+        out.release();
       }
-    }
-
-    private long checked(long n) {
-      if (n > maxFrame) {
-        throw new TooLarge(n);
-      }
-      return n;
+      out = null;
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      writeOut(ctx);
+      writeOut();
       ctx.flush();
     }
 
@@ -275,111 +189,11 @@ public final class NettyEchoServer implements AutoCloseable {
     }
 
     private void release() {
+      reader.close();
       if (out != null) {
         out.release();
         out = null;
       }
-      if (partial != null) {
-        partial.release();
-        partial = null;
-      }
-      if (large != null) {
-        large.release();
-        large = null;
-      }
-    }
-  }
-
-  /** Line framing: copies (it exists to exercise the bench's line mode, not to set a record). */
-  static final class LineEcho extends ChannelInboundHandlerAdapter {
-    private final byte[] prefix;
-    private final int maxFrame;
-    private ByteBuf out;
-    private ByteBuf partial;
-
-    LineEcho(byte[] prefix, int maxFrame) {
-      this.prefix = prefix;
-      this.maxFrame = maxFrame;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ByteBuf in = (ByteBuf) msg;
-      try {
-        ByteBuf buf = in;
-        if (partial != null) {
-          partial.writeBytes(in);
-          buf = partial;
-        }
-        while (buf.isReadable()) {
-          int nl = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) '\n');
-          if (nl < 0) {
-            break;
-          }
-          int start = buf.readerIndex();
-          int end = nl > start && buf.getByte(nl - 1) == '\r' ? nl - 1 : nl;
-          if (end - start > maxFrame) {
-            ctx.close();
-            return;
-          }
-          if (out == null) {
-            out = ctx.alloc().directBuffer(1024);
-          }
-          out.writeBytes(prefix).writeBytes(buf, start, end - start).writeByte('\n');
-          buf.readerIndex(nl + 1);
-        }
-        if (buf.readableBytes() > maxFrame + 1) {
-          ctx.close();
-          return;
-        }
-        if (buf == partial) {
-          if (!partial.isReadable()) {
-            partial.release();
-            partial = null;
-          } else {
-            partial.discardReadBytes();
-          }
-        } else if (buf.isReadable()) {
-          partial = ctx.alloc().directBuffer(Math.max(256, buf.readableBytes() * 2)).writeBytes(buf);
-        }
-      } finally {
-        in.release();
-      }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (out != null) {
-        ctx.write(out, ctx.voidPromise());
-        out = null;
-      }
-      ctx.flush();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-      if (out != null) {
-        out.release();
-        out = null;
-      }
-      if (partial != null) {
-        partial.release();
-        partial = null;
-      }
-    }
-  }
-
-  private static final class TooLarge extends RuntimeException {
-    final long length;
-
-    TooLarge(long length) {
-      super(null, null, false, false);
-      this.length = length;
     }
   }
 
@@ -387,8 +201,8 @@ public final class NettyEchoServer implements AutoCloseable {
   @Command(name = "netty-echo", mixinStandardHelpOptions = true,
       description = "Baseline echo server on raw Netty epoll domain sockets.")
   static final class Main implements Callable<Integer> {
-    @Option(names = "--path", defaultValue = "/tmp/unixsocket.sock")
-    String path;
+    @Option(names = "--path")
+    String path = DefaultPath.get();
 
     @Option(names = "--framing", defaultValue = "length", converter = BenchCommand.FramingConverter.class)
     Framing framing;

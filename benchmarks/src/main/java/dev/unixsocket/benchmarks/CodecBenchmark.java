@@ -1,11 +1,11 @@
 package dev.unixsocket.benchmarks;
 
-import dev.unixsocket.wire.FrameDecoder;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.vertx.core.buffer.Buffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,15 +16,17 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * The frame codec alone: decoding a read of many frames (whole frames are slices, so the cost
- * should not grow with the payload), decoding one frame split over several reads (copied once),
- * finding frames in place in a Netty buffer (the server's path), and encoding with the echo prefix.
+ * The frame codec alone: the cursor finding a read's many frames in place (the server's path;
+ * the cost should not grow with the payload), the reader gathering one frame split over several
+ * reads (a composite of the reads above 8 KiB, so not copied), and the encoder writing a reply
+ * with the echo prefix.
  *
  * <p>Run: {@code mvn -q -B -pl benchmarks -am package -DskipTests && java -jar benchmarks/target/benchmarks.jar}
  */
@@ -43,14 +45,15 @@ public class CodecBenchmark {
   @Param({"LENGTH", "LINE"})
   Framing framing;
 
-  /** 64 frames back to back, as one read would bring them. */
-  private Buffer manyFrames;
+  /** 64 small frames (or 4 large ones) back to back, as one read would bring them. */
+  private ByteBuf manyFrames;
   /** One frame cut into reads of at most 16 KiB. */
-  private Buffer[] splitFrame;
-  private Buffer payload;
-  private final Buffer prefix = Buffer.buffer("echo:");
-  private ByteBuf manyFramesByteBuf;
+  private ByteBuf[] splitFrame;
+  private ByteBuf payload;
+  private final ByteBuf prefix = Unpooled.copiedBuffer("echo:", java.nio.charset.StandardCharsets.US_ASCII);
+  private ByteBuf reply;
   private final FrameSpan span = new FrameSpan();
+  private final PooledByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
 
   @Setup
   public void setUp() {
@@ -58,39 +61,33 @@ public class CodecBenchmark {
     for (int i = 0; i < size; i++) {
       bytes[i] = (byte) ('a' + i % 26); // no newline: valid under both framings
     }
-    payload = Buffer.buffer(bytes);
-    manyFrames = Buffer.buffer();
+    payload = Unpooled.directBuffer(size).writeBytes(bytes);
+    manyFrames = Unpooled.directBuffer();
     int count = size <= 64 ? 64 : 4;
     for (int i = 0; i < count; i++) {
-      framing.encode(payload, manyFrames);
+      framing.writeFrame(manyFrames, payload, 0, size);
     }
-    manyFramesByteBuf = Unpooled.directBuffer(manyFrames.length()).writeBytes(manyFrames.getBytes());
-    Buffer one = framing.encode(payload);
-    int pieces = (one.length() + 16383) / 16384;
-    splitFrame = new Buffer[pieces];
+    ByteBuf one = Unpooled.directBuffer();
+    framing.writeFrame(one, payload, 0, size);
+    int pieces = (one.readableBytes() + 16383) / 16384;
+    splitFrame = new ByteBuf[pieces];
     for (int i = 0; i < pieces; i++) {
-      splitFrame[i] = one.getBuffer(i * 16384, Math.min(one.length(), (i + 1) * 16384));
+      splitFrame[i] = one.slice(i * 16384, Math.min(one.readableBytes(), (i + 1) * 16384) - i * 16384);
     }
+    reply = Unpooled.directBuffer(size + 16);
   }
 
-  @Benchmark
-  public void decodeWholeFrames(Blackhole bh) {
-    FrameDecoder decoder = framing.decoder(Framing.DEFAULT_MAX_FRAME);
-    decoder.decode(manyFrames, bh::consume);
-  }
-
-  @Benchmark
-  public void decodeSplitFrame(Blackhole bh) {
-    FrameDecoder decoder = framing.decoder(Framing.DEFAULT_MAX_FRAME);
-    for (Buffer piece : splitFrame) {
-      decoder.decode(piece, bh::consume);
-    }
+  @TearDown
+  public void tearDown() {
+    manyFrames.release();
+    payload.release();
+    reply.release();
   }
 
   /** The server's way: find each frame in place in a Netty buffer, no slice, no allocation. */
   @Benchmark
   public int findWholeFrames() {
-    ByteBuf in = manyFramesByteBuf.duplicate();
+    ByteBuf in = manyFrames.duplicate();
     int total = 0;
     while (framing.find(in, Framing.DEFAULT_MAX_FRAME, 0, span)) {
       total += in.getByte(span.payloadIndex) + span.payloadLength;
@@ -99,10 +96,22 @@ public class CodecBenchmark {
     return total;
   }
 
+  /** The client's and load generator's way: a reader per connection, reads that cut the frame. */
   @Benchmark
-  public Buffer encodeWithPrefix() {
-    Buffer out = Buffer.buffer(size + 16);
-    framing.encode(prefix, payload, out);
+  public void readSplitFrame(Blackhole bh) {
+    FrameReader reader = new FrameReader(framing, Framing.DEFAULT_MAX_FRAME, (data, index, length) -> bh.consume(length));
+    for (ByteBuf piece : splitFrame) {
+      reader.read(piece.retainedDuplicate(), alloc);
+    }
+  }
+
+  /** What the echo writes per frame: header, prefix, payload, trailer. */
+  @Benchmark
+  public ByteBuf encodeWithPrefix() {
+    ByteBuf out = reply.clear();
+    framing.writeHeader(out, prefix.readableBytes() + size);
+    out.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes()).writeBytes(payload, 0, size);
+    framing.writeTrailer(out);
     return out;
   }
 }

@@ -1,8 +1,8 @@
 package dev.unixsocket.client;
 
-import dev.unixsocket.wire.DefaultPath;
+import dev.unixsocket.wire.EndpointOptions;
 import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.SocketPath;
+import dev.unixsocket.wire.JsonFields;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Objects;
@@ -11,17 +11,18 @@ import java.util.Objects;
  * Configuration of a {@link ClientVerticle}. Setters check their input at once and throw
  * {@link IllegalArgumentException} stating the rule; {@link #toJson()} and
  * {@link #ClientOptions(JsonObject)} round-trip, so the options can travel as verticle config.
- * Rules that tie two options together (maximum delay at least the initial one, hello no longer
+ * The endpoint fields (path, framing, max-frame) and their limits are {@link EndpointOptions}'s,
+ * shared with the server. Rules that tie two options together (maximum delay at least the initial one, hello no longer
  * than max-frame, distinct addresses) are checked when the verticle starts.
  */
 public class ClientOptions {
 
   /** Socket path used when none is given, the server's default: $XDG_RUNTIME_DIR/unixsocket.sock, else /tmp/unixsocket.sock. */
-  public static final String DEFAULT_PATH = DefaultPath.get();
+  public static final String DEFAULT_PATH = EndpointOptions.DEFAULT_PATH;
   /** Frames are length-prefixed unless told otherwise. */
-  public static final Framing DEFAULT_FRAMING = Framing.LENGTH;
+  public static final Framing DEFAULT_FRAMING = EndpointOptions.DEFAULT_FRAMING;
   /** Largest payload sent or accepted: 10 MiB. */
-  public static final int DEFAULT_MAX_FRAME = Framing.DEFAULT_MAX_FRAME;
+  public static final int DEFAULT_MAX_FRAME = EndpointOptions.DEFAULT_MAX_FRAME;
   /** Event-bus address the client consumes messages to send from. */
   public static final String DEFAULT_SEND_ADDRESS = "uds.client.send";
   /** Event-bus address where server frames that answer no request are published. */
@@ -47,11 +48,9 @@ public class ClientOptions {
   /** Most bytes handed to the socket in one write (one frame larger than this goes alone). */
   public static final int DEFAULT_MAX_BATCH_BYTES = 64 * 1024;
   /** The kernel's limit for a socket path: sun_path holds 108 bytes including the final NUL. */
-  public static final int MAX_PATH_BYTES = SocketPath.MAX_BYTES;
+  public static final int MAX_PATH_BYTES = EndpointOptions.MAX_PATH_BYTES;
 
-  private String path = DEFAULT_PATH;
-  private Framing framing = DEFAULT_FRAMING;
-  private int maxFrame = DEFAULT_MAX_FRAME;
+  private final EndpointOptions endpoint;
   private String sendAddress = DEFAULT_SEND_ADDRESS;
   private String inboundAddress = DEFAULT_INBOUND_ADDRESS;
   private String statusAddress = DEFAULT_STATUS_ADDRESS;
@@ -66,12 +65,11 @@ public class ClientOptions {
   private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
 
   public ClientOptions() {
+    endpoint = new EndpointOptions();
   }
 
   public ClientOptions(ClientOptions other) {
-    this.path = other.path;
-    this.framing = other.framing;
-    this.maxFrame = other.maxFrame;
+    this.endpoint = new EndpointOptions(other.endpoint);
     this.sendAddress = other.sendAddress;
     this.inboundAddress = other.inboundAddress;
     this.statusAddress = other.statusAddress;
@@ -88,91 +86,31 @@ public class ClientOptions {
 
   /**
    * Reads the fields present in {@code json}; absent ones keep their defaults, unknown ones are
-   * ignored (as Vert.x's own options do).
+   * ignored (see {@link JsonFields} for why, and for the WARN about a misspelt one).
    *
    * @throws IllegalArgumentException naming the field when a value has the wrong type or breaks a rule
    */
   public ClientOptions(JsonObject json) {
     this();
-    if (json == null) {
-      return;
-    }
-    if (json.containsKey("path")) {
-      setPath(string(json, "path"));
-    }
-    if (json.containsKey("framing")) {
-      setFraming(Framing.of(string(json, "framing")));
-    }
-    if (json.containsKey("maxFrame")) {
-      setMaxFrame(integer(json, "maxFrame"));
-    }
-    if (json.containsKey("sendAddress")) {
-      setSendAddress(string(json, "sendAddress"));
-    }
-    if (json.containsKey("inboundAddress")) {
-      setInboundAddress(string(json, "inboundAddress"));
-    }
-    if (json.containsKey("statusAddress")) {
-      setStatusAddress(string(json, "statusAddress"));
-    }
-    if (json.containsKey("reconnectInitialDelayMs")) {
-      setReconnectInitialDelayMs(number(json, "reconnectInitialDelayMs").longValue());
-    }
-    if (json.containsKey("reconnectMultiplier")) {
-      setReconnectMultiplier(number(json, "reconnectMultiplier").doubleValue());
-    }
-    if (json.containsKey("reconnectMaxDelayMs")) {
-      setReconnectMaxDelayMs(number(json, "reconnectMaxDelayMs").longValue());
-    }
-    if (json.containsKey("reconnectJitter")) {
-      setReconnectJitter(number(json, "reconnectJitter").doubleValue());
-    }
-    if (json.containsKey("reconnectAttempts")) {
-      setReconnectAttempts(integer(json, "reconnectAttempts"));
-    }
-    if (json.containsKey("queueCapacity")) {
-      setQueueCapacity(integer(json, "queueCapacity"));
-    }
-    if (json.containsKey("hello")) {
-      setHello(json.getValue("hello") == null ? null : string(json, "hello"));
-    }
-    if (json.containsKey("inFlightOnLoss")) {
-      setInFlightOnLoss(InFlightOnLoss.of(string(json, "inFlightOnLoss")));
-    }
-    if (json.containsKey("maxBatchBytes")) {
-      setMaxBatchBytes(integer(json, "maxBatchBytes"));
-    }
-  }
-
-  private static String string(JsonObject json, String key) {
-    Object v = json.getValue(key);
-    if (!(v instanceof String)) {
-      throw new IllegalArgumentException("client option " + key + " must be a string, was " + v);
-    }
-    return (String) v;
-  }
-
-  private static Number number(JsonObject json, String key) {
-    Object v = json.getValue(key);
-    if (!(v instanceof Number)) {
-      throw new IllegalArgumentException("client option " + key + " must be a number, was " + v);
-    }
-    return (Number) v;
-  }
-
-  private static int integer(JsonObject json, String key) {
-    Number n = number(json, key);
-    if (n.doubleValue() != n.longValue() || n.longValue() != n.intValue()) {
-      throw new IllegalArgumentException("client option " + key + " must be a whole number in int range, was " + n);
-    }
-    return n.intValue();
+    JsonFields fields = new JsonFields(json, "client option");
+    endpoint.read(fields);
+    fields.readString("sendAddress", this::setSendAddress);
+    fields.readString("inboundAddress", this::setInboundAddress);
+    fields.readString("statusAddress", this::setStatusAddress);
+    fields.readLong("reconnectInitialDelayMs", this::setReconnectInitialDelayMs);
+    fields.readDouble("reconnectMultiplier", this::setReconnectMultiplier);
+    fields.readLong("reconnectMaxDelayMs", this::setReconnectMaxDelayMs);
+    fields.readDouble("reconnectJitter", this::setReconnectJitter);
+    fields.readInt("reconnectAttempts", this::setReconnectAttempts);
+    fields.readInt("queueCapacity", this::setQueueCapacity);
+    fields.readNullableString("hello", this::setHello);
+    fields.readString("inFlightOnLoss", v -> setInFlightOnLoss(InFlightOnLoss.of(v)));
+    fields.readInt("maxBatchBytes", this::setMaxBatchBytes);
+    fields.warnNearMisses();
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("path", path)
-        .put("framing", framing.label())
-        .put("maxFrame", maxFrame)
+    return endpoint.toJson()
         .put("sendAddress", sendAddress)
         .put("inboundAddress", inboundAddress)
         .put("statusAddress", statusAddress)
@@ -188,35 +126,35 @@ public class ClientOptions {
   }
 
   public String getPath() {
-    return path;
+    return endpoint.getPath();
   }
 
   /** The server's socket path: absolute or relative, at most 107 bytes. */
   public ClientOptions setPath(String path) {
-    this.path = SocketPath.check(path);
+    endpoint.setPath(path);
     return this;
   }
 
   public Framing getFraming() {
-    return framing;
+    return endpoint.getFraming();
   }
 
   /** Must match the server's framing. */
   public ClientOptions setFraming(Framing framing) {
-    this.framing = Objects.requireNonNull(framing, "framing must not be null");
+    endpoint.setFraming(framing);
     return this;
   }
 
   public int getMaxFrame() {
-    return maxFrame;
+    return endpoint.getMaxFrame();
   }
 
-  /** Largest payload, in bytes, sent (larger ones fail at once) or accepted from the server (larger ones drop the connection). */
+  /**
+   * Largest payload, in bytes, sent (larger ones fail at once) or accepted from the server (larger
+   * ones drop the connection). See {@link EndpointOptions#setMaxFrame}.
+   */
   public ClientOptions setMaxFrame(int maxFrame) {
-    if (maxFrame < 1) {
-      throw new IllegalArgumentException("maxFrame must be >= 1 byte, was " + maxFrame);
-    }
-    this.maxFrame = maxFrame;
+    endpoint.setMaxFrame(maxFrame);
     return this;
   }
 

@@ -1,10 +1,12 @@
 package dev.unixsocket.client;
 
-import dev.unixsocket.wire.FrameDecoder;
-import dev.unixsocket.wire.FrameTooLargeException;
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.Control;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * One connected socket, with everything that belongs to it alone: the frames written on it and
@@ -52,9 +53,7 @@ final class Connection {
   private final Framing framing;
   private final int maxBatchBytes;
   private final ReplyMatcher<Outbound> inFlight = new ReplyMatcher<>();
-  private final FrameDecoder decoder;
-  /** Hands decoded frames to onFrame: one lambda per connection rather than per read. */
-  private final Consumer<Buffer> frameSink = this::onFrame;
+  private final FrameReader reader;
   private final long connectedAtNanos = System.nanoTime();
   /** False once the client is done with it (closed, or the client stopped): late events are ignored. */
   private boolean live = true;
@@ -75,7 +74,11 @@ final class Connection {
     this.path = options.getPath();
     this.framing = options.getFraming();
     this.maxBatchBytes = options.getMaxBatchBytes();
-    this.decoder = framing.decoder(options.getMaxFrame());
+    // Each payload is copied out of the read: a reply may wait in a batch across later reads,
+    // and a clustered event bus may encode it after this call returns.
+    this.reader = new FrameReader(framing, options.getMaxFrame(),
+        (data, index, length) -> onFrame(BufferInternal.buffer(data.copy(index, length))),
+        (code, data, index, length) -> onControl(code));
     this.openPending = shared.hello() != null;
     socket.handler(this::onData);
     socket.drainHandler(v -> flush());
@@ -178,7 +181,7 @@ final class Connection {
     shared.stats().bytesIn.add(chunk.length());
     try {
       decode(chunk);
-    } catch (FrameTooLargeException e) {
+    } catch (BadFrameException e) {
       log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
       lossReason = "server sent a " + e.getMessage();
       socket.close();
@@ -194,7 +197,12 @@ final class Connection {
 
   /** Cuts a read into frames, each handed to {@link #onFrame}: the one place that knows the decoder. */
   private void decode(Buffer chunk) {
-    decoder.decode(chunk, frameSink);
+    reader.read(chunk);
+  }
+
+  /** This client does not say HELLO yet, so a server has no reason to send it a control frame. */
+  private void onControl(Control code) {
+    log.warn("{}: server sent control frame {}, which this client does not use; ignored", path, code);
   }
 
   private void onFrame(Buffer frame) {

@@ -1,5 +1,6 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.testkit.FaultyServers;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

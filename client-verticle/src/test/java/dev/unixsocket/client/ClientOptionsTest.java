@@ -5,6 +5,12 @@ import dev.unixsocket.wire.Framing;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,20 +30,56 @@ class ClientOptionsTest {
     assertThat(o.getInFlightOnLoss()).isEqualTo(InFlightOnLoss.FAIL);
   }
 
-  @Test
-  void jsonRoundTripsEveryField() {
-    ClientOptions o = new ClientOptions()
+  /** Every field set to something other than its default. */
+  private static ClientOptions everyFieldChanged() {
+    return new ClientOptions()
         .setPath("/tmp/x.sock").setFraming(Framing.LINE).setMaxFrame(1234)
         .setSendAddress("s").setInboundAddress("i").setStatusAddress("st")
         .setReconnectInitialDelayMs(7).setReconnectMultiplier(1.5).setReconnectMaxDelayMs(70).setReconnectJitter(0.5)
         .setReconnectAttempts(3).setQueueCapacity(9).setHello("hi").setInFlightOnLoss(InFlightOnLoss.RESEND)
         .setMaxBatchBytes(512);
-    JsonObject json = o.toJson();
-    assertThat(new ClientOptions(json).toJson()).isEqualTo(json);
-    assertThat(new ClientOptions(o).toJson()).isEqualTo(json);
-    // As it would arrive from a config file: numbers parsed back, enum labels in any case.
-    ClientOptions parsed = new ClientOptions(new JsonObject(json.encode()).put("inFlightOnLoss", "Resend").put("framing", "LINE"));
-    assertThat(parsed.toJson()).isEqualTo(json);
+  }
+
+  /** The public no-argument getters: one per option. */
+  private static List<Method> getters() {
+    return Arrays.stream(ClientOptions.class.getMethods())
+        .filter(m -> m.getDeclaringClass() == ClientOptions.class && !Modifier.isStatic(m.getModifiers()))
+        .filter(m -> m.getParameterCount() == 0 && (m.getName().startsWith("get") || m.getName().startsWith("is")))
+        .collect(Collectors.toList());
+  }
+
+  private static Object get(Method getter, ClientOptions o) {
+    try {
+      return getter.invoke(o);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void jsonAndCopyRoundTripEveryField() {
+    ClientOptions changed = everyFieldChanged();
+    ClientOptions defaults = new ClientOptions();
+    assertThat(getters()).hasSizeGreaterThanOrEqualTo(15);
+    // The test itself must cover every option, or a field missing from the round trip would pass unseen.
+    for (Method getter : getters()) {
+      assertThat(get(getter, changed)).as("%s is changed by everyFieldChanged()", getter.getName())
+          .isNotEqualTo(get(getter, defaults));
+    }
+    assertThat(changed.toJson().fieldNames()).hasSameSizeAs(getters());
+    // As it would arrive from a config file too: numbers parsed back, enum labels in any case.
+    JsonObject fromFile = new JsonObject(changed.toJson().encode()).put("inFlightOnLoss", "Resend").put("framing", "LINE");
+    for (JsonObject json : List.of(changed.toJson(), fromFile)) {
+      ClientOptions read = new ClientOptions(json);
+      for (Method getter : getters()) {
+        assertThat(get(getter, read)).as("%s after toJson and back", getter.getName()).isEqualTo(get(getter, changed));
+      }
+      assertThat(read.toJson()).isEqualTo(changed.toJson());
+    }
+    ClientOptions copy = new ClientOptions(changed);
+    for (Method getter : getters()) {
+      assertThat(get(getter, copy)).as("%s after copy", getter.getName()).isEqualTo(get(getter, changed));
+    }
   }
 
   @Test
@@ -52,13 +94,19 @@ class ClientOptionsTest {
   @Test
   void jsonWithWrongTypesNamesTheField() {
     assertThatThrownBy(() -> new ClientOptions(new JsonObject().put("queueCapacity", "ten")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("queueCapacity must be a number");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("client option queueCapacity must be a whole number in int range, was the string \"ten\"");
     assertThatThrownBy(() -> new ClientOptions(new JsonObject().put("maxFrame", 1e12)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxFrame must be a whole number");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client option maxFrame must be a whole number");
     assertThatThrownBy(() -> new ClientOptions(new JsonObject().put("path", 5)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("path must be a string");
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("client option path must be a string, was the number 5");
+    assertThatThrownBy(() -> new ClientOptions(new JsonObject().put("reconnectMultiplier", "2")))
+        .hasMessage("client option reconnectMultiplier must be a number, was the string \"2\"");
+    assertThatThrownBy(() -> new ClientOptions(new JsonObject().put("hello", 1)))
+        .hasMessage("client option hello must be a string or null, was the number 1");
     assertThatThrownBy(() -> new ClientOptions(new JsonObject().put("inFlightOnLoss", "maybe")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use fail or resend");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("client option inFlightOnLoss: unknown in-flight-on-loss policy 'maybe': use fail or resend");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.ChildServer;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The server process killed (SIGKILL, no graceful stop) with thousands of requests in flight.
- * The server runs in a child JVM ({@link ChildServerMain}) so that the kill is real: the kernel
+ * The server runs in a child JVM ({@link ChildServer}) so that the kill is real: the kernel
  * closes its sockets and the stale socket file stays behind. To have requests truly in flight at
  * the kill, some tests freeze the server first (SIGSTOP): it then reads and answers nothing, so
  * every request written afterwards is unanswered when it dies.
@@ -23,27 +25,24 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KilledServerTest extends ClientTestBase {
 
-  private final List<Process> children = new ArrayList<>();
+  private final List<ChildProcess> children = new ArrayList<>();
 
   @AfterEach
   void killChildren() throws Exception {
-    for (Process p : children) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
+    children.forEach(ChildProcess::close);
   }
 
   @Test
   void killedWithThousandsInFlight_eachFailsWithConnectionLost_andRequestsMadeWhileDownAreAnsweredAfterRestart() throws Exception {
-    Process server = startChildServer();
+    ChildProcess server = startChildServer();
     ClientVerticle client = new ClientVerticle(options().setQueueCapacity(100_000));
     deployClient(client);
     assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
 
-    signal(server, "STOP");
+    server.signal("STOP");
     List<Future<String>> inFlight = requests("f", 3_000);
     await().atMost(WAIT).until(() -> client.inFlightCount() == 3_000);
-    ChildServerMain.kill(server);
+    server.kill();
     for (Future<String> f : inFlight) {
       assertThat(failure(f, ClientFailure.CONNECTION_LOST).getMessage()).startsWith("connection lost; delivery unknown");
     }
@@ -57,15 +56,15 @@ class KilledServerTest extends ClientTestBase {
 
   @Test
   void killedWithThousandsInFlight_withResend_everyOneIsAnsweredAfterRestart_beforeNewerOnes() throws Exception {
-    Process server = startChildServer();
+    ChildProcess server = startChildServer();
     ClientVerticle client = new ClientVerticle(options().setQueueCapacity(100_000).setInFlightOnLoss(InFlightOnLoss.RESEND));
     deployClient(client);
     assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
 
-    signal(server, "STOP");
+    server.signal("STOP");
     List<Future<String>> inFlight = requests("r", 3_000);
     await().atMost(WAIT).until(() -> client.inFlightCount() == 3_000);
-    ChildServerMain.kill(server);
+    server.kill();
     await().atMost(WAIT).until(() -> client.queuedCount() == 3_000);
     List<Future<String>> newer = requests("n", 100);
 
@@ -79,7 +78,7 @@ class KilledServerTest extends ClientTestBase {
 
   @Test
   void killedMidStream_everyRequestEndsInExactlyOneMatchingReplyOrConnectionLost() throws Exception {
-    Process server = startChildServer();
+    ChildProcess server = startChildServer();
     deployClient(new ClientVerticle(options().setQueueCapacity(100_000)));
     assertThat(get(request("warm-up"))).isEqualTo("echo:warm-up");
 
@@ -93,7 +92,7 @@ class KilledServerTest extends ClientTestBase {
       }
     }));
     await().atMost(WAIT).until(() -> replies.get() > 0);
-    ChildServerMain.kill(server);
+    server.kill();
     startServer();
     for (int i = 0; i < all.size(); i++) {
       Future<String> f = all.get(i);
@@ -121,16 +120,11 @@ class KilledServerTest extends ClientTestBase {
     }
   }
 
-  /** Starts {@link ChildServerMain} on this test's path and waits for its "listening" line. */
-  private Process startChildServer() throws Exception {
-    Process p = ChildServerMain.start(path, WAIT);
+  /** Starts {@link ChildServer} on this test's path and waits for its "listening" line. */
+  private ChildProcess startChildServer() throws Exception {
+    ChildProcess p = ChildServer.start(path);
     children.add(p);
     return p;
-  }
-
-  private static void signal(Process p, String signal) throws Exception {
-    Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).inheritIO().start();
-    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, p.pid()).isTrue();
   }
 
 }

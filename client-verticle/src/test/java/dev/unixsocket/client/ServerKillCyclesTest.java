@@ -1,5 +1,7 @@
 package dev.unixsocket.client;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.ChildServer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -82,20 +84,17 @@ class ServerKillCyclesTest extends ClientTestBase {
     }
   }
 
-  private final List<Process> children = new CopyOnWriteArrayList<>();
+  private final List<ChildProcess> children = new CopyOnWriteArrayList<>();
   private final List<String> resendInbound = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void killChildren() throws Exception {
-    for (Process p : children) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
+    children.forEach(ChildProcess::close);
   }
 
   @Test
   void twentyKillsAndRestarts_everyRequestEndsInExactlyOneOutcome_andWithResendEveryOneIsReplied() throws Exception {
-    Process server = startChildServer();
+    ChildProcess server = startChildServer();
     Tracker failing = new Tracker(ClientOptions.DEFAULT_SEND_ADDRESS, "f");
     Tracker resending = new Tracker("resend.send", "r");
     deployClient(new ClientVerticle(options()));
@@ -118,7 +117,7 @@ class ServerKillCyclesTest extends ClientTestBase {
       int r0 = resending.replied.get();
       await().atMost(WAIT).until(() -> failing.replied.get() >= f0 + 20 && resending.replied.get() >= r0 + 20);
 
-      ChildServerMain.kill(server);
+      server.kill();
       int failingSentAtKill = failing.sent.get();
       int resendingSentAtKill = resending.sent.get();
       assertThat(Files.exists(path)).as("stale socket file left by the killed server").isTrue();
@@ -147,9 +146,9 @@ class ServerKillCyclesTest extends ClientTestBase {
         CYCLES, failing.sent.get(), failing.replied.get(), failing.failures, resending.sent.get(), resending.replied.get());
   }
 
-  /** Starts {@link ChildServerMain} on this test's path and waits for its "listening" line. */
-  private Process startChildServer() throws Exception {
-    Process p = ChildServerMain.start(path, WAIT);
+  /** Starts {@link ChildServer} on this test's path and waits for its "listening" line. */
+  private ChildProcess startChildServer() throws Exception {
+    ChildProcess p = ChildServer.start(path);
     children.add(p);
     return p;
   }

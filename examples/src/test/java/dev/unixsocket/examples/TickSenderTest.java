@@ -1,5 +1,6 @@
 package dev.unixsocket.examples;
 
+import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +35,7 @@ class TickSenderTest {
   @BeforeEach
   void setUp() {
     vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
-    path = Path.of("/tmp/uds-ex-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+    path = SocketPaths.fresh();
   }
 
   @AfterEach

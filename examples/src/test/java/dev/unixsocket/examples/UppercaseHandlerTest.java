@@ -1,5 +1,6 @@
 package dev.unixsocket.examples;
 
+import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -21,7 +22,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,7 +38,7 @@ class UppercaseHandlerTest {
   void setUp() {
     vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
     // Short on purpose: the kernel limit for a socket path is 107 bytes.
-    path = Path.of("/tmp/uds-ex-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+    path = SocketPaths.fresh();
   }
 
   @AfterEach

@@ -2,9 +2,11 @@ package dev.unixsocket.launcher;
 
 import dev.unixsocket.client.ClientOptions;
 import dev.unixsocket.client.ClientVerticle;
+import dev.unixsocket.client.ConnectionState;
 import dev.unixsocket.client.InFlightOnLoss;
 import dev.unixsocket.wire.Framing;
 import dev.unixsocket.transport.TransportChoice;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +38,7 @@ import java.util.concurrent.TimeUnit;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "0:every message got its reply",
-        "1:some message failed or is still unanswered at the end",
+        "1:some message failed or is still unanswered at the end, or the path cannot name a socket",
         "2:bad usage"})
 final class ClientCommand implements Callable<Integer> {
 
@@ -92,11 +94,18 @@ final class ClientCommand implements Callable<Integer> {
     Logging.quiet("dev.unixsocket.client.ClientVerticle");
     PrintStream err = System.err;
     String name = spec.qualifiedName();
+    // The client's last status; the console stops Vert.x only once it has shown it (see VerticleRun.stop).
+    Promise<Void> stoppedShown = Promise.promise();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
         TransportChoice.of(transport).resolve(), metrics.endpoint(),
         vertx -> {
           // Registered before the client starts, so its first state change is shown too.
-          vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> err.println(name + ": " + describeStatus(m.body())));
+          vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> {
+            err.println(name + ": " + describeStatus(m.body()));
+            if (ConnectionState.STOPPED.name().equals(m.body().getString("state"))) {
+              stoppedShown.tryComplete();
+            }
+          });
           vertx.eventBus().consumer(options.getInboundAddress(), m -> err.println(name + ": (" + m.headers().get(ClientVerticle.ORIGIN_HEADER)
               + ") " + m.body()));
         },
@@ -114,7 +123,7 @@ final class ClientCommand implements Callable<Integer> {
       }
     }
     boolean allReplied = session.awaitOutstanding(waitSeconds, TimeUnit.SECONDS);
-    run.stop();
+    run.stop(stoppedShown.future());
     session.printSummary();
     return allReplied ? 0 : 1;
   }
@@ -133,10 +142,15 @@ final class ClientCommand implements Callable<Integer> {
     return sb.toString();
   }
 
+  /**
+   * The options from the command line. A value a setter refuses is bad usage (exit 2), except the
+   * path: one the kernel cannot connect to (over 107 bytes) fails as a server that is not there
+   * would (exit 1), as {@code uds server} does for a path it cannot serve.
+   */
   ClientOptions options() {
+    ClientOptions options;
     try {
-      return new ClientOptions()
-          .setPath(path)
+      options = new ClientOptions()
           .setFraming(Framing.of(framing))
           .setMaxFrame(maxFrame)
           .setReconnectInitialDelayMs(reconnectInitialMs)
@@ -147,5 +161,6 @@ final class ClientCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    return options.setPath(path);
   }
 }

@@ -111,11 +111,16 @@ final class ServerCommand implements Callable<Integer> {
     return run.awaitSignalAndStop();
   }
 
-  /** The options from the command line; a bad value is a usage error (exit 2). */
+  /**
+   * The options from the command line. A value a setter refuses is bad usage (exit 2), except the
+   * path: one the kernel cannot bind (over 107 bytes) is a path this server cannot serve, like a
+   * missing directory (exit 1, from the execution handler). Usage is checked first, so a command
+   * line with both faults is told about its usage.
+   */
   ServerOptions options() {
+    ServerOptions options;
     try {
-      return new ServerOptions()
-          .setPath(path)
+      options = new ServerOptions()
           .setFraming(Framing.of(framing))
           .setEchoPrefix(echoPrefix)
           .setMaxFrame(maxFrame)
@@ -131,5 +136,6 @@ final class ServerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    return options.setPath(path);
   }
 }

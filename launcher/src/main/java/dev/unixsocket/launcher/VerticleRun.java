@@ -1,5 +1,6 @@
 package dev.unixsocket.launcher;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -36,6 +37,7 @@ final class VerticleRun implements VertxApplicationHooks {
   /** Runs before the main verticle is deployed (user verticles, consumers that must see its first events). */
   private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
+  private volatile String deploymentId;
   private volatile Throwable failure;
 
   private VerticleRun(Transport transport, MetricsEndpoint metrics, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
@@ -79,12 +81,12 @@ final class VerticleRun implements VertxApplicationHooks {
     CountDownLatch stopped = new CountDownLatch(1);
     SignalHandler stop = signal -> {
       log.info("received SIG{}; stopping", signal.getName());
-      vertx.close().onComplete(ar -> {
-        if (ar.failed()) {
-          log.warn("stop failed: {}", ar.cause().toString());
-        }
-        stopped.countDown();
-      });
+      try {
+        undeployThenClose(Future.succeededFuture());
+      } catch (Exception e) {
+        log.warn("stop failed: {}", Failures.describe(e));
+      }
+      stopped.countDown();
     };
     Signal.handle(new Signal("INT"), stop);
     Signal.handle(new Signal("TERM"), stop);
@@ -97,15 +99,49 @@ final class VerticleRun implements VertxApplicationHooks {
     }
   }
 
-  /** Stops Vert.x from this process (the client console ends this way). */
+  /** Stops Vert.x from this process. */
   boolean stop() {
+    return stop(Future.succeededFuture());
+  }
+
+  /**
+   * Stops Vert.x from this process once {@code lastEvents} completes (bounded by the stop limit):
+   * for a caller whose consumers must still receive what the verticle publishes while it stops
+   * (the console and the client's STOPPED status).
+   */
+  boolean stop(Future<?> lastEvents) {
     try {
-      vertx.close().await(STOP_LIMIT_SECONDS, TimeUnit.SECONDS);
+      undeployThenClose(lastEvents);
       return true;
     } catch (Exception e) {
       log.warn("stop did not complete: {}", Failures.describe(e));
       return false;
     }
+  }
+
+  /**
+   * Undeploys the main verticle, waits for {@code lastEvents}, then closes Vert.x. Undeployed on
+   * its own, the verticle stops while everything it talks to is still there (the verticles
+   * deployed before it, such as a server's event-bus handler). The wait matters because Vert.x
+   * delivers a published message to a consumer on another context later, on that context's
+   * event loop, while close() unregisters every consumer right after the undeployment: without
+   * it, a status published in the verticle's stop could arrive after its consumer was gone,
+   * with a WARN "Discarding message since the consumer is not registered".
+   */
+  private void undeployThenClose(Future<?> lastEvents) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_LIMIT_SECONDS);
+    String id = deploymentId;
+    if (id != null && vertx.deploymentIDs().contains(id)) {
+      try {
+        vertx.undeploy(id).await(STOP_LIMIT_SECONDS, TimeUnit.SECONDS);
+        lastEvents.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        log.warn("stopping the verticle failed: {}", Failures.describe(e));
+      }
+    }
+    // Blocking, not chained: a future chained on the verticle's context could not complete once
+    // close() has stopped its event loop.
+    vertx.close().await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -157,6 +193,7 @@ final class VerticleRun implements VertxApplicationHooks {
 
   @Override
   public void afterVerticleDeployed(HookContext context) {
+    deploymentId = context.deploymentId();
     onDeployed.accept(context);
   }
 

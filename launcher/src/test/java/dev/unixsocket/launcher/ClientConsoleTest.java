@@ -1,5 +1,7 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.SocketPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -7,7 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,23 +21,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClientConsoleTest {
 
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @AfterEach
   void tearDown() throws IOException {
     Files.deleteIfExists(path);
   }
 
-  private UdsProcess server() throws Exception {
-    UdsProcess server = UdsProcess.start("server", "--path", path.toString());
+  private ChildProcess server() throws Exception {
+    ChildProcess server = ChildProcess.start(Main.class, "server", "--path", path.toString());
     assertThat(server.nextOut()).startsWith("listening on " + path);
     return server;
   }
 
   @Test
   void lastSendWorksAfterTheServerRestarts() throws Exception {
-    UdsProcess first = server();
-    try (UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--hello", "hello world",
+    ChildProcess first = server();
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", path.toString(), "--hello", "hello world",
         "--reconnect-initial", "50", "--reconnect-max", "200")) {
       client.awaitErr(l -> l.contains("CONNECTED"));
       client.typeLine("before");
@@ -45,7 +47,7 @@ class ClientConsoleTest {
       client.awaitErr(l -> l.contains("DISCONNECTED"));
       client.typeLine("while down"); // cannot be sent yet: held in the queue
 
-      try (UdsProcess second = server()) {
+      try (ChildProcess second = server()) {
         client.awaitErr(l -> l.contains("CONNECTED"));
         client.awaitErr(l -> l.contains("(hello) echo:hello world"));
         client.typeLine("after");
@@ -54,6 +56,7 @@ class ClientConsoleTest {
         client.typeLine("q");
         assertThat(client.waitFor()).isZero();
         assertThat(client.awaitErr(l -> l.contains(" sent, "))).endsWith("3 sent, 3 replied, 0 failed");
+        assertEndedCleanly(client);
       }
     } finally {
       first.kill();
@@ -63,17 +66,33 @@ class ClientConsoleTest {
   @Test
   void endOfInputWithAnUnansweredMessageExitsOne() throws Exception {
     // No server at all: the message waits in the queue, the bounded wait ends, the client says so.
-    try (UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--wait", "1")) {
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", path.toString(), "--wait", "1")) {
       client.typeLine("nobody listens");
       client.endInput();
       assertThat(client.waitFor()).isEqualTo(1);
       assertThat(client.awaitErr(l -> l.contains("'nobody listens' failed"))).contains("client stopped");
+      assertEndedCleanly(client);
+    }
+  }
+
+  /** The console shows the client's last status, and Vert.x discards no message on the way out. */
+  private void assertEndedCleanly(ChildProcess client) throws InterruptedException {
+    List<String> err = client.errAfterExit();
+    assertThat(err).contains("uds client: STOPPED " + path + " (client stopped)");
+    assertThat(err).noneMatch(l -> l.contains("Discarding message"));
+  }
+
+  @Test
+  void pathOverTheKernelLimitExitsOne() throws Exception {
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", "/tmp/" + "x".repeat(103) + ".sock")) {
+      assertThat(client.waitFor()).as("a path that cannot name a socket is exit 1; 2 is for bad usage").isEqualTo(1);
+      assertThat(client.awaitErr(l -> l.startsWith("uds client:"))).contains("over the kernel's limit of 107");
     }
   }
 
   @Test
   void badOptionIsAUsageError() throws Exception {
-    try (UdsProcess client = UdsProcess.start("client", "--queue", "0")) {
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--queue", "0")) {
       assertThat(client.waitFor()).isEqualTo(2);
       assertThat(client.awaitErr(l -> l.startsWith("uds client:"))).contains("queue");
     }

@@ -1,5 +1,7 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.SocketPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -9,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DemoCommandTest {
 
-  private final Path path = Path.of("/tmp/uds-demo-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @AfterEach
   void tearDown() throws IOException {
@@ -26,7 +27,7 @@ class DemoCommandTest {
   }
 
   /** Every stdout line up to the process's end. */
-  private static List<String> allOut(UdsProcess p) throws InterruptedException {
+  private static List<String> allOut(ChildProcess p) throws InterruptedException {
     List<String> lines = new ArrayList<>();
     while (true) {
       String line = p.nextOut();
@@ -39,7 +40,7 @@ class DemoCommandTest {
 
   @Test
   void restartsTheServerOnceAndAccountsForEveryMessage() throws Exception {
-    try (UdsProcess demo = UdsProcess.start("demo", "--messages", "7", "--path", path.toString())) {
+    try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--messages", "7", "--path", path.toString())) {
       List<String> out = allOut(demo);
       assertThat(demo.waitFor()).as("exit status; stdout: %s", out).isZero();
       String all = String.join("\n", out);
@@ -63,7 +64,7 @@ class DemoCommandTest {
   @Test
   void refusesAPathThatExistsAndLeavesItAlone() throws Exception {
     Files.writeString(path, "not mine");
-    try (UdsProcess demo = UdsProcess.start("demo", "--path", path.toString())) {
+    try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--path", path.toString())) {
       assertThat(demo.waitFor()).isEqualTo(1);
       assertThat(demo.awaitErr(l -> l.startsWith("uds demo:"))).contains("already exists").contains("choose another --path");
     }
@@ -72,7 +73,7 @@ class DemoCommandTest {
 
   @Test
   void badMessageCountIsAUsageError() throws Exception {
-    try (UdsProcess demo = UdsProcess.start("demo", "--messages", "0")) {
+    try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--messages", "0")) {
       assertThat(demo.waitFor()).isEqualTo(2);
       assertThat(demo.awaitErr(l -> l.startsWith("uds demo:"))).contains("--messages must be between 1 and 10000");
     }

@@ -1,5 +1,7 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.SocketPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MetricsEndpointTest {
 
   private static final Pattern URL = Pattern.compile("metrics on (http://\\S+)");
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @AfterEach
   void tearDown() throws IOException {
@@ -37,7 +38,7 @@ class MetricsEndpointTest {
     return r.body();
   }
 
-  private static String url(UdsProcess p) throws InterruptedException {
+  private static String url(ChildProcess p) throws InterruptedException {
     Matcher m = URL.matcher(p.awaitErr(l -> URL.matcher(l).find()));
     assertThat(m.find()).isTrue();
     return m.group(1);
@@ -45,8 +46,8 @@ class MetricsEndpointTest {
 
   @Test
   void serverAndClientServeTheirCountersOnLoopback() throws Exception {
-    try (UdsProcess server = UdsProcess.start("server", "--path", path.toString(), "--metrics", "127.0.0.1:0");
-         UdsProcess client = UdsProcess.start("client", "--path", path.toString(), "--metrics", "127.0.0.1:0")) {
+    try (ChildProcess server = ChildProcess.start(Main.class, "server", "--path", path.toString(), "--metrics", "127.0.0.1:0");
+         ChildProcess client = ChildProcess.start(Main.class, "client", "--path", path.toString(), "--metrics", "127.0.0.1:0")) {
       String serverUrl = url(server);
       assertThat(server.nextOut()).startsWith("listening on");
       String clientUrl = url(client);

@@ -1,5 +1,7 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.testkit.ChildProcess;
+import dev.unixsocket.testkit.SocketPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,8 +34,8 @@ class OtherUserTest {
 
   private static final int OTHER_UID = 65534;
 
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
-  private final List<UdsProcess> servers = new ArrayList<>();
+  private final Path path = SocketPaths.fresh();
+  private final List<ChildProcess> servers = new ArrayList<>();
 
   @BeforeAll
   static void anotherUserCanBeImpersonated() throws Exception {
@@ -49,14 +50,14 @@ class OtherUserTest {
 
   @AfterEach
   void tearDown() throws IOException {
-    servers.forEach(UdsProcess::close);
+    servers.forEach(ChildProcess::close);
     Files.deleteIfExists(path);
   }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"epoll", "nio"})
   void otherUserIsRefusedByTheAllowList_withAWarningNamingItsUid_whileOurUidIsServed(String transport) throws Exception {
-    UdsProcess server = server("--socket-mode", "666", "--allow-uid", Integer.toString(myUid()), "--transport", transport);
+    ChildProcess server = server("--socket-mode", "666", "--allow-uid", Integer.toString(myUid()), "--transport", transport);
 
     Peer other = connect(true, "let me in");
     assertThat(other.stdout).as("reply to uid %d", OTHER_UID).isEmpty();
@@ -85,10 +86,10 @@ class OtherUserTest {
   }
 
   /** Starts {@code uds server} with line framing on this test's path, and waits until it listens. */
-  private UdsProcess server(String... options) throws Exception {
+  private ChildProcess server(String... options) throws Exception {
     List<String> args = new ArrayList<>(List.of("server", "--path", path.toString(), "--framing", "line"));
     args.addAll(List.of(options));
-    UdsProcess server = UdsProcess.start(args.toArray(new String[0]));
+    ChildProcess server = ChildProcess.start(Main.class, args.toArray(new String[0]));
     servers.add(server);
     assertThat(server.nextOut()).startsWith("listening on " + path);
     return server;

@@ -1,5 +1,6 @@
 package dev.unixsocket.loadgen;
 
+import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.Framing;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -77,9 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--path", defaultValue = "/tmp/unixsocket.sock", paramLabel = "PATH",
-      description = "Socket path of the server (default: ${DEFAULT-VALUE}).")
-  String path;
+  @Option(names = "--path", paramLabel = "PATH",
+      description = "Socket path of the server (default: $XDG_RUNTIME_DIR/unixsocket.sock if set, else /tmp/unixsocket.sock).")
+  String path = DefaultPath.get();
 
   @Option(names = "--event-bus", arity = "0..1", fallbackValue = "request", paramLabel = "request|send|batch",
       description = {"End to end through the event bus: a client verticle in this JVM, and a sender verticle that",

@@ -1,5 +1,7 @@
 package dev.unixsocket.loadgen;
 
+import dev.unixsocket.wire.FrameReader;
+import dev.unixsocket.wire.BadFrameException;
 import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,11 +11,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * One load connection: keeps {@code pipeline} frames in flight, checks that the replies, in
  * order, are exactly prefix + payload of the frames sent, and records each reply's latency.
  *
- * <p>Replies are verified as they stream in, against the payload each frame was built from
- * (recomputed from its sequence number, see {@link Payloads}): nothing is kept, re-assembled or
- * copied, so a 64 KiB reply split over many reads costs only the comparison. New frames are
- * written as replies complete, all those of one read batch into one buffer, one write and one
- * flush per batch.
+ * <p>Replies are found with the wire codec's {@link FrameReader} and verified in place against
+ * the payload each frame was built from (recomputed from its sequence number, see
+ * {@link Payloads}): nothing is kept once checked, and a 64 KiB reply split over many reads is
+ * gathered as a composite of those reads, not copied. New frames are written as replies
+ * complete, all those of one read batch into one buffer, one write and one flush per batch.
  *
  * <p>Runs only on its channel's event loop.
  */
@@ -36,11 +38,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
   private int inFlight;
   private long nextSeq;
 
-  // The reply being received.
-  private int headerBytes;
-  private int header;
-  private long bodyLength = -1;
-  private long bodyPos;
+  private final FrameReader reader;
+  private ChannelHandlerContext ctx;
+  /** The reply being checked does not match. */
   private boolean bad;
 
   private LoopStats stats;
@@ -62,10 +62,14 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     this.frameLength = payloads.size() + framing.overhead();
     this.sentAt = new long[pipeline];
     this.sentSeq = new long[pipeline];
+    // Room for a reply of another length than expected, so that it is reported as a mismatch.
+    int maxReply = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(Framing.DEFAULT_MAX_FRAME, 2 * expectedLength));
+    this.reader = new FrameReader(framing, maxReply, this::reply);
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
     stats = run.statsFor(ctx.channel().eventLoop());
     now = System.nanoTime();
     while (inFlight < sentAt.length) {
@@ -81,13 +85,9 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
       int frames = Math.max(1, Math.min(sentAt.length - inFlight + 16, (256 * 1024) / Math.max(1, frameLength)));
       out = ctx.alloc().directBuffer(frames * frameLength);
     }
-    if (framing == Framing.LENGTH) {
-      out.writeInt(payloads.size());
-    }
+    framing.writeHeader(out, payloads.size());
     payloads.write(out, nextSeq);
-    if (framing == Framing.LINE) {
-      out.writeByte('\n');
-    }
+    framing.writeTrailer(out);
     int tail = (head + inFlight) % sentAt.length;
     sentAt[tail] = now;
     sentSeq[tail] = nextSeq++;
@@ -103,129 +103,46 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ByteBuf in = (ByteBuf) msg;
+    now = System.nanoTime();
     try {
-      now = System.nanoTime();
-      if (framing == Framing.LENGTH) {
-        readLength(ctx, in);
-      } else {
-        readLine(ctx, in);
-      }
-    } finally {
-      in.release();
+      reader.read((ByteBuf) msg, ctx.alloc()); // releases the read
+    } catch (BadFrameException e) {
+      fail(ctx, "connection " + id + ": the server sent a " + e.getMessage());
     }
   }
 
-  private void readLength(ChannelHandlerContext ctx, ByteBuf in) {
-    int i = in.readerIndex();
-    int end = in.writerIndex();
-    while (i < end && !closing) {
-      if (bodyLength < 0) {
-        if (headerBytes == 0 && end - i >= 4) {
-          header = in.getInt(i);
-          i += 4;
-          headerBytes = 4;
-        } else {
-          header = (header << 8) | (in.getByte(i++) & 0xff);
-          headerBytes++;
-        }
-        if (headerBytes < 4) {
-          continue;
-        }
-        headerBytes = 0;
-        if (!startReply(ctx, Integer.toUnsignedLong(header))) {
-          return;
-        }
-        if (bodyLength > 0) {
-          continue;
-        }
-      } else {
-        int take = (int) Math.min(end - i, bodyLength - bodyPos);
-        if (!bad) {
-          check(in, i, take);
-        }
-        bodyPos += take;
-        i += take;
-      }
-      if (bodyPos == bodyLength) {
-        completeReply(ctx);
-      }
+  /** One whole reply: {@code length} bytes of {@code in} at {@code index}. */
+  private void reply(ByteBuf in, int index, int length) {
+    if (closing) {
+      return;
     }
-  }
-
-  private void readLine(ChannelHandlerContext ctx, ByteBuf in) {
-    int i = in.readerIndex();
-    int end = in.writerIndex();
-    while (i < end && !closing) {
-      if (bodyLength < 0 && !startReply(ctx, -1)) {
-        return;
-      }
-      int nl = in.indexOf(i, end, (byte) '\n');
-      int stop = nl < 0 ? end : nl;
-      int take = stop - i;
-      if (!bad) {
-        if (bodyPos + take > expectedLength) {
-          mismatch("reply longer than the " + expectedLength + " bytes expected");
-        } else {
-          check(in, i, take);
-        }
-      }
-      bodyPos += take;
-      i = stop;
-      if (nl >= 0) {
-        i++;
-        if (!bad && bodyPos != expectedLength) {
-          mismatch("reply of " + bodyPos + " bytes, expected " + expectedLength);
-        }
-        completeReply(ctx);
-      }
-    }
-  }
-
-  /** A reply begins; {@code length} is its announced body length, or -1 when not announced. */
-  private boolean startReply(ChannelHandlerContext ctx, long length) {
     if (inFlight == 0) {
       fail(ctx, "connection " + id + ": a reply arrived with no frame in flight");
-      return false;
+      return;
     }
-    bodyPos = 0;
     bad = false;
-    bodyLength = length < 0 ? Long.MAX_VALUE : length;
-    if (length >= 0 && length != expectedLength) {
-      mismatch("reply announces " + length + " bytes, expected " + expectedLength
-          + " (prefix " + prefix.length + " + payload " + payloads.size() + ")");
+    if (length != expectedLength) {
+      mismatch("reply " + (framing == Framing.LENGTH ? "announces " : "of ") + length + " bytes, expected "
+          + expectedLength + " (prefix " + prefix.length + " + payload " + payloads.size() + ")");
+    } else {
+      check(in, index);
     }
-    return true;
+    completeReply(ctx);
   }
 
-  /** Compares {@code len} reply bytes at {@code idx} with the expected body at {@link #bodyPos}. */
-  private void check(ByteBuf in, int idx, int len) {
-    long pos = bodyPos;
-    if (pos + len > expectedLength) {
-      len = (int) (expectedLength - pos); // the length mismatch is already recorded
-      if (len <= 0) {
+  /** Compares a reply of the expected length at {@code idx} with prefix + payload. */
+  private void check(ByteBuf in, int idx) {
+    int p = prefix.length;
+    for (int k = 0; k < p; k++) {
+      if (in.getByte(idx + k) != prefix[k]) {
+        mismatchAt(k, prefix[k], in.getByte(idx + k));
         return;
       }
     }
-    int p = prefix.length;
-    if (pos < p) {
-      int n = (int) Math.min(len, p - pos);
-      for (int k = 0; k < n; k++) {
-        if (in.getByte(idx + k) != prefix[(int) pos + k]) {
-          mismatchAt(pos + k, prefix[(int) pos + k], in.getByte(idx + k));
-          return;
-        }
-      }
-      idx += n;
-      pos += n;
-      len -= n;
-    }
-    if (len > 0) {
-      long seq = sentSeq[head];
-      int at = payloads.mismatch(in, idx, seq, (int) (pos - p), len);
-      if (at >= 0) {
-        mismatchAt(p + at, payloads.byteAt(seq, at), in.getByte(idx + (at - (int) (pos - p))));
-      }
+    long seq = sentSeq[head];
+    int at = payloads.mismatch(in, idx + p, seq, 0, payloads.size());
+    if (at >= 0) {
+      mismatchAt(p + at, payloads.byteAt(seq, at), in.getByte(idx + p + at));
     }
   }
 
@@ -251,7 +168,6 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     long t0 = sentAt[head];
     head = (head + 1) % sentAt.length;
     inFlight--;
-    bodyLength = -1;
     batchReplies++;
     int phase = run.phase;
     if (bad) {
@@ -304,6 +220,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
   private void fail(ChannelHandlerContext ctx, String why) {
     if (!closing) {
       closing = true;
+      reader.close();
       run.otherErrors.incrementAndGet();
       run.error(why);
       ctx.close();
@@ -326,6 +243,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
       out.release();
       out = null;
     }
+    reader.close();
     inFlight = 0;
     finish();
     ctx.fireChannelInactive();

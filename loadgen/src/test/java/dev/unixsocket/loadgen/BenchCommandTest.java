@@ -2,6 +2,7 @@ package dev.unixsocket.loadgen;
 
 import dev.unixsocket.server.ServerOptions;
 import dev.unixsocket.server.ServerVerticle;
+import dev.unixsocket.testkit.SocketPaths;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +16,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,7 +50,7 @@ class BenchCommandTest {
   }
 
   static String socketPath() {
-    return "/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
+    return SocketPaths.fresh().toString();
   }
 
   record Run(int exit, String out, String err) {

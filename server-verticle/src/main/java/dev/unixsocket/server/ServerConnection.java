@@ -1,5 +1,7 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.wire.BadFrameException;
+import dev.unixsocket.wire.Control;
 import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
@@ -41,6 +43,8 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   ServerConnection next;
   /** No more reading: close once what was read is answered. */
   boolean closing;
+  /** The peer said HELLO: it understands control frames, and only such a peer is sent one. */
+  boolean controlFrames;
   /** The bytes of a frame not complete yet, kept across reads; null between frames. */
   private ByteBuf partial;
   /** How much of {@link #partial} the line search has covered already. */
@@ -62,9 +66,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * Finds the frames in what was read and hands each to {@link #frame} in place: no slice, no
-   * copy, no message through the pipeline per frame. Only an incomplete frame is kept, and only
-   * until it completes. A frame over max-frame ends reading: what came before it is answered,
-   * then the connection closes.
+   * copy, no message through the pipeline per frame; control frames go to {@link #control}, in
+   * frame order. Only an incomplete frame is kept, and only until it completes. A bad frame (over
+   * max-frame, or a control frame this side refuses) ends reading: what came before it is
+   * answered, then the connection closes.
    */
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -86,18 +91,26 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     long payloadBytes = 0;
     try {
       while (!closing && framing.find(data, maxFrame, searched, span)) {
+        Control code = span.control;
         int index = span.payloadIndex;
         int length = span.payloadLength;
         int skip = span.frameLength;
         searched = 0;
+        if (code != null) {
+          control(ctx, code, data, index, length);
+          data.skipBytes(skip);
+          continue;
+        }
         frames++;
         payloadBytes += length;
         frame(ctx, data, index, length);
         data.skipBytes(skip);
       }
       searched = span.searched;
-    } catch (FrameTooLargeException e) {
-      group.stats().closedOversize.increment();
+    } catch (BadFrameException e) {
+      if (e instanceof FrameTooLargeException) {
+        group.stats().closedOversize.increment();
+      }
       log.warn("{}: closing connection: {}", name(), e.getMessage());
       closeWhenAnswered();
     }
@@ -134,6 +147,20 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * valid during this call only (retain a slice to keep it).
    */
   abstract void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length);
+
+  /**
+   * One control frame, in frame order with the data frames; its payload is {@code length} bytes
+   * of {@code data} at {@code index}, valid during this call only. HELLO marks a peer that
+   * understands control frames; any other is not expected from a peer yet, so it is a bad frame.
+   */
+  void control(ChannelHandlerContext ctx, Control code, ByteBuf data, int index, int length) {
+    if (code == Control.HELLO) {
+      controlFrames = true;
+      return;
+    }
+    log.warn("{}: closing connection: unexpected control frame {}", name(), code);
+    closeWhenAnswered();
+  }
 
   /** After each read that completed frames: how many, and their payload bytes. */
   void framesRead(int frames, long payloadBytes) {

@@ -1,9 +1,9 @@
 package dev.unixsocket.server;
 
-import dev.unixsocket.wire.Framing;
-import dev.unixsocket.wire.SocketPath;
 import dev.unixsocket.transport.TransportChoice;
-import dev.unixsocket.wire.DefaultPath;
+import dev.unixsocket.wire.EndpointOptions;
+import dev.unixsocket.wire.Framing;
+import dev.unixsocket.wire.JsonFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -16,17 +16,19 @@ import java.util.Set;
  * Configuration of a {@link ServerVerticle}. Setters check their input at once and throw
  * {@link IllegalArgumentException} stating the rule; {@link #toJson()} and
  * {@link #ServerOptions(JsonObject)} round-trip, so the options can travel as verticle config.
+ * The endpoint fields (path, framing, max-frame) and their limits are {@link EndpointOptions}'s,
+ * shared with the client.
  */
 public class ServerOptions {
 
   /** Socket path used when none is given: $XDG_RUNTIME_DIR/unixsocket.sock if set, else /tmp/unixsocket.sock. */
-  public static final String DEFAULT_PATH = DefaultPath.get();
+  public static final String DEFAULT_PATH = EndpointOptions.DEFAULT_PATH;
   /** Frames are length-prefixed unless told otherwise. */
-  public static final Framing DEFAULT_FRAMING = Framing.LENGTH;
+  public static final Framing DEFAULT_FRAMING = EndpointOptions.DEFAULT_FRAMING;
   /** Prepended to every payload by the echo handler. */
   public static final String DEFAULT_ECHO_PREFIX = "echo:";
   /** Largest payload accepted: 10 MiB. */
-  public static final int DEFAULT_MAX_FRAME = Framing.DEFAULT_MAX_FRAME;
+  public static final int DEFAULT_MAX_FRAME = EndpointOptions.DEFAULT_MAX_FRAME;
   /** Owner read/write only: other users cannot connect unless the mode is widened. */
   public static final int DEFAULT_SOCKET_MODE = 0600;
   /** One event loop serves all connections unless more instances are asked for. */
@@ -52,12 +54,10 @@ public class ServerOptions {
   /** Reply bytes queued for one connection before its reading pauses (a peer that does not read). */
   public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
   /** The kernel's limit for a socket path: sun_path holds 108 bytes including the final NUL. */
-  public static final int MAX_PATH_BYTES = SocketPath.MAX_BYTES;
+  public static final int MAX_PATH_BYTES = EndpointOptions.MAX_PATH_BYTES;
 
-  private String path = DEFAULT_PATH;
-  private Framing framing = DEFAULT_FRAMING;
+  private final EndpointOptions endpoint;
   private String echoPrefix = DEFAULT_ECHO_PREFIX;
-  private int maxFrame = DEFAULT_MAX_FRAME;
   private int socketMode = DEFAULT_SOCKET_MODE;
   private int instances = DEFAULT_INSTANCES;
   private TransportChoice transport = DEFAULT_TRANSPORT;
@@ -73,13 +73,12 @@ public class ServerOptions {
   private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
 
   public ServerOptions() {
+    endpoint = new EndpointOptions();
   }
 
   public ServerOptions(ServerOptions other) {
-    this.path = other.path;
-    this.framing = other.framing;
+    this.endpoint = new EndpointOptions(other.endpoint);
     this.echoPrefix = other.echoPrefix;
-    this.maxFrame = other.maxFrame;
     this.socketMode = other.socketMode;
     this.instances = other.instances;
     this.transport = other.transport;
@@ -95,76 +94,38 @@ public class ServerOptions {
     this.maxQueuedBytes = other.maxQueuedBytes;
   }
 
-  /** Reads the fields present in {@code json}; absent ones keep their defaults. */
+  /**
+   * Reads the fields present in {@code json}; absent ones keep their defaults, unknown ones are
+   * ignored (see {@link JsonFields} for why, and for the WARN about a misspelt one).
+   *
+   * @throws IllegalArgumentException naming the field when a value has the wrong type or breaks a rule
+   */
   public ServerOptions(JsonObject json) {
     this();
-    if (json == null) {
-      return;
-    }
-    if (json.containsKey("path")) {
-      setPath(json.getString("path"));
-    }
-    if (json.containsKey("framing")) {
-      setFraming(Framing.of(json.getString("framing")));
-    }
-    if (json.containsKey("echoPrefix")) {
-      setEchoPrefix(json.getString("echoPrefix"));
-    }
-    if (json.containsKey("maxFrame")) {
-      setMaxFrame(json.getInteger("maxFrame"));
-    }
-    if (json.containsKey("socketMode")) {
-      Object mode = json.getValue("socketMode");
-      setSocketMode(mode instanceof Number ? ((Number) mode).intValue() : parseMode(String.valueOf(mode)));
-    }
-    if (json.containsKey("instances")) {
-      setInstances(json.getInteger("instances"));
-    }
-    if (json.containsKey("transport")) {
-      setTransport(TransportChoice.of(json.getString("transport")));
-    }
-    if (json.containsKey("stopTimeoutMs")) {
-      setStopTimeoutMs(json.getLong("stopTimeoutMs"));
-    }
-    if (json.containsKey("handler")) {
-      setHandler(FrameHandler.of(json.getString("handler")));
-    }
-    if (json.containsKey("inboundAddress")) {
-      setInboundAddress(json.getString("inboundAddress"));
-    }
-    if (json.containsKey("requestTimeoutMs")) {
-      setRequestTimeoutMs(json.getLong("requestTimeoutMs"));
-    }
-    if (json.containsKey("errorPrefix")) {
-      setErrorPrefix(json.getString("errorPrefix"));
-    }
-    if (json.containsKey("maxInFlight")) {
-      setMaxInFlight(json.getInteger("maxInFlight"));
-    }
-    if (json.containsKey("allowUids")) {
-      Set<Integer> uids = new LinkedHashSet<>();
-      for (Object o : json.getJsonArray("allowUids")) {
-        uids.add(((Number) o).intValue());
-      }
-      setAllowUids(uids);
-    }
-    if (json.containsKey("maxConnections")) {
-      setMaxConnections(json.getInteger("maxConnections"));
-    }
-    if (json.containsKey("idleTimeoutSeconds")) {
-      setIdleTimeoutSeconds(json.getInteger("idleTimeoutSeconds"));
-    }
-    if (json.containsKey("maxQueuedBytes")) {
-      setMaxQueuedBytes(json.getInteger("maxQueuedBytes"));
-    }
+    JsonFields fields = new JsonFields(json, "server option");
+    endpoint.read(fields);
+    // After framing, so that a newline in the prefix is judged against the configured framing.
+    fields.readString("echoPrefix", this::setEchoPrefix);
+    fields.readValue("socketMode", mode -> setSocketMode(mode instanceof Number
+        ? ((Number) mode).intValue() : parseMode(String.valueOf(mode))));
+    fields.readInt("instances", this::setInstances);
+    fields.readString("transport", v -> setTransport(TransportChoice.of(v)));
+    fields.readLong("stopTimeoutMs", this::setStopTimeoutMs);
+    fields.readString("handler", v -> setHandler(FrameHandler.of(v)));
+    fields.readString("inboundAddress", this::setInboundAddress);
+    fields.readLong("requestTimeoutMs", this::setRequestTimeoutMs);
+    fields.readString("errorPrefix", this::setErrorPrefix);
+    fields.readInt("maxInFlight", this::setMaxInFlight);
+    fields.readIntList("allowUids", uids -> setAllowUids(new LinkedHashSet<>(uids)));
+    fields.readInt("maxConnections", this::setMaxConnections);
+    fields.readInt("idleTimeoutSeconds", this::setIdleTimeoutSeconds);
+    fields.readInt("maxQueuedBytes", this::setMaxQueuedBytes);
+    fields.warnNearMisses();
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("path", path)
-        .put("framing", framing.label())
+    return endpoint.toJson()
         .put("echoPrefix", echoPrefix)
-        .put("maxFrame", maxFrame)
         .put("socketMode", Integer.toOctalString(socketMode))
         .put("instances", instances)
         .put("transport", transport.label())
@@ -181,22 +142,23 @@ public class ServerOptions {
   }
 
   public String getPath() {
-    return path;
+    return endpoint.getPath();
   }
 
   /** The socket's filesystem path: absolute or relative, at most 107 bytes. */
   public ServerOptions setPath(String path) {
-    this.path = SocketPath.check(path);
+    endpoint.setPath(path);
     return this;
   }
 
   public Framing getFraming() {
-    return framing;
+    return endpoint.getFraming();
   }
 
+  /** {@code length} or {@code line}; with {@code line}, the echo prefix must hold no newline. */
   public ServerOptions setFraming(Framing framing) {
-    this.framing = Objects.requireNonNull(framing, "framing");
-    checkPrefixFitsFraming();
+    checkPrefixFitsFraming(Objects.requireNonNull(framing, "framing must not be null"), echoPrefix);
+    endpoint.setFraming(framing);
     return this;
   }
 
@@ -206,21 +168,18 @@ public class ServerOptions {
 
   /** Text put before each echoed payload; may be empty. */
   public ServerOptions setEchoPrefix(String echoPrefix) {
-    this.echoPrefix = Objects.requireNonNull(echoPrefix, "echoPrefix");
-    checkPrefixFitsFraming();
+    checkPrefixFitsFraming(getFraming(), Objects.requireNonNull(echoPrefix, "echoPrefix must not be null"));
+    this.echoPrefix = echoPrefix;
     return this;
   }
 
   public int getMaxFrame() {
-    return maxFrame;
+    return endpoint.getMaxFrame();
   }
 
-  /** Largest payload accepted, in bytes (0 or more); a larger frame closes its connection. */
+  /** Largest payload accepted, in bytes; a larger frame closes its connection. See {@link EndpointOptions#setMaxFrame}. */
   public ServerOptions setMaxFrame(int maxFrame) {
-    if (maxFrame < 0) {
-      throw new IllegalArgumentException("maxFrame must be >= 0, was " + maxFrame);
-    }
-    this.maxFrame = maxFrame;
+    endpoint.setMaxFrame(maxFrame);
     return this;
   }
 
@@ -420,7 +379,7 @@ public class ServerOptions {
     }
   }
 
-  private void checkPrefixFitsFraming() {
+  private static void checkPrefixFitsFraming(Framing framing, String echoPrefix) {
     if (framing == Framing.LINE && echoPrefix.indexOf('\n') >= 0) {
       throw new IllegalArgumentException("echoPrefix must not contain a newline with line framing");
     }

@@ -1,5 +1,7 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.Vertx;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
@@ -12,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -33,7 +34,7 @@ class ConnectCloseCyclesTest {
   private static final int SLACK = 8;
 
   private Vertx vertx;
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @AfterEach
   void tearDown() throws Exception {

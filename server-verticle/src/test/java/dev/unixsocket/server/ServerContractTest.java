@@ -1,15 +1,20 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.SocketPaths;
+import dev.unixsocket.testkit.TestTransport;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -31,25 +36,31 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The server's behaviour on real Unix sockets, written once and run on every transport we
- * support (as Netty's domain-socket tests reuse its TCP tests): subclasses name the transport.
+ * support (as Netty's domain-socket tests reuse its TCP tests): epoll, NIO and io_uring, each
+ * skipped with the reason where it is unavailable.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestTransport.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class ServerContractTest {
+class ServerContractTest {
+
+  @Parameter
+  TestTransport transport;
 
   protected Vertx vertx;
   protected Path path;
 
-  abstract Transport transport();
-
   @BeforeEach
   void setUp() {
-    vertx = Vertx.builder().withTransport(transport()).build();
-    // Short on purpose: the kernel limit for a socket path is 107 bytes.
-    path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+    vertx = Vertx.builder().withTransport(transport.transport()).build();
+    path = SocketPaths.fresh();
   }
 
   @AfterEach
   void tearDown() throws Exception {
+    if (vertx == null) {
+      return; // the transport is unavailable: skipped before anything started
+    }
     await(vertx.close());
     Files.deleteIfExists(path);
   }
@@ -163,6 +174,44 @@ abstract class ServerContractTest {
       assertThat(bad.closedByPeer()).isTrue();
       good.writeFrame("after");
       assertThat(good.readFrame()).isEqualTo("echo:after");
+    }
+  }
+
+  @Test
+  void helloIsTakenInFrameOrderAndNeverAnswered() throws Exception {
+    start(options());
+    ByteBuffer b = ByteBuffer.allocate(5 + 5 + 5).putInt(1).put((byte) 'a')
+        .put(new byte[] {(byte) 0x80, 0x01, 0, 1, 1}) // HELLO, version 1
+        .putInt(1).put((byte) 'b');
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw(b.array());
+      assertThat(c.readFrame()).isEqualTo("echo:a");
+      assertThat(c.readFrame()).isEqualTo("echo:b");
+      c.writeFrame("c");
+      assertThat(c.readFrame()).isEqualTo("echo:c");
+    }
+  }
+
+  @Test
+  void aBadOrUnexpectedControlFrameClosesOnlyThatConnectionAfterAnsweringWhatCameBefore() throws Exception {
+    start(options());
+    byte[][] bad = {
+        {(byte) 0x80, 0x02, 0, 0}, // GOAWAY: a peer has no business sending it
+        {(byte) 0xc0, 0x01, 0, 1}, // reserved bit set
+        {(byte) 0x80, 0x07, 0, 0}, // unknown code
+        {(byte) 0x80, 0x06, 0x04, 0x01}, // REFUSED announcing 1025 bytes
+    };
+    try (BlockingClient good = BlockingClient.connect(path)) {
+      for (byte[] control : bad) {
+        try (BlockingClient c = BlockingClient.connect(path)) {
+          c.writeRaw(ByteBuffer.allocate(4 + 2 + control.length + 6).putInt(2).put("ok".getBytes()).put(control)
+              .putInt(2).put("no".getBytes()).array());
+          assertThat(c.readFrame()).isEqualTo("echo:ok");
+          assertThat(c.closedByPeer()).as("closed after %s", java.util.HexFormat.of().formatHex(control)).isTrue();
+        }
+        good.writeFrame("still");
+        assertThat(good.readFrame()).isEqualTo("echo:still");
+      }
     }
   }
 
@@ -407,7 +456,7 @@ abstract class ServerContractTest {
     assertThat(h.get(InboundHeaders.CONNECTION)).matches("\\d+");
     assertThat(h.get(InboundHeaders.PATH)).isEqualTo(path.toString());
     assertThat(h.get(InboundHeaders.PEER_UID)).isEqualTo(Integer.toString(myUid()));
-    if (transport() != Transport.NIO) {
+    if (transport != TestTransport.NIO) {
       assertThat(h.get(InboundHeaders.PEER_PID)).isEqualTo(Long.toString(ProcessHandle.current().pid()));
     }
   }
@@ -540,7 +589,7 @@ abstract class ServerContractTest {
   @Test
   void peerThatStopsSendingStillGetsEveryEventBusReply() throws Exception {
     // As with: printf 'a\nb\n' | socat - UNIX-CONNECT:PATH
-    org.junit.jupiter.api.Assumptions.assumeTrue(transport() == Transport.EPOLL,
+    org.junit.jupiter.api.Assumptions.assumeTrue(transport == TestTransport.EPOLL,
         "Netty honours half-closure on domain sockets only with epoll: NIO and io_uring close at end of input");
     vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS,
         msg -> vertx.setTimer(50, t -> msg.reply("late:" + msg.body())));

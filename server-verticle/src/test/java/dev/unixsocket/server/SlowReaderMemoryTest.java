@@ -1,5 +1,7 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.SocketPaths;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Vertx;
 import io.vertx.core.transport.Transport;
@@ -20,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -50,7 +51,7 @@ class SlowReaderMemoryTest {
 
   private Vertx vertx;
   private ServerVerticle server;
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
   private final List<SocketChannel> channels = new ArrayList<>();
 
   @AfterEach

@@ -66,7 +66,7 @@ class SocketFileTest {
   }
 
   @Test
-  void defaultPathFollowsXdgRuntimeDir() {
-    assertThat(dev.unixsocket.wire.DefaultPath.get()).endsWith("/unixsocket.sock");
+  void optionsDefaultToTheSharedDefaultPath() {
+    assertThat(new ServerOptions().getPath()).isEqualTo(dev.unixsocket.wire.DefaultPath.get());
   }
 }

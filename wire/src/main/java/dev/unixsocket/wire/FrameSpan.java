@@ -6,6 +6,8 @@ package dev.unixsocket.wire;
  */
 public final class FrameSpan {
 
+  /** The control frame found, or null for a data frame. */
+  public Control control;
   /** Index of the frame's first payload byte in the buffer. */
   public int payloadIndex;
   /** Payload length: what the handler gets, without the length header or the line ending. */

@@ -1,13 +1,13 @@
 package dev.unixsocket.wire;
 
 /** A frame exceeds the configured max-frame; the connection it came on cannot be resynchronised. */
-public final class FrameTooLargeException extends RuntimeException {
+public final class FrameTooLargeException extends BadFrameException {
 
   private final long length;
   private final int maxFrame;
 
   public FrameTooLargeException(long length, int maxFrame) {
-    super("frame of " + length + " bytes exceeds max-frame " + maxFrame, null, false, false);
+    super("frame of " + length + " bytes exceeds max-frame " + maxFrame);
     this.length = length;
     this.maxFrame = maxFrame;
   }

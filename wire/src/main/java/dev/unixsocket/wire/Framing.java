@@ -8,20 +8,20 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.Locale;
 
 /**
- * How messages are delimited on the byte stream.
+ * How messages are delimited on the byte stream, and the one codec for both ways:
  * <ul>
  *   <li>{@link #LENGTH}: a 4-byte unsigned big-endian payload length N, then N bytes.</li>
  *   <li>{@link #LINE}: the payload, then {@code \n}; a {@code \r} before the {@code \n} is dropped.</li>
  * </ul>
+ * Reading: {@link #find} is the cursor, finding the frame at a Netty buffer's reader index in
+ * place ({@link FrameReader} drives it across reads). Writing: {@link #writeHeader} and
+ * {@link #writeTrailer} around a payload in a Netty buffer, {@link #appendChecked} for a Vert.x
+ * one; {@link #writeControl} and {@link #appendControl} for {@link Control} frames, which only
+ * length framing has.
  */
 public enum Framing {
 
   LENGTH {
-    @Override
-    public FrameDecoder decoder(int maxFrame) {
-      return new LengthFrameDecoder(maxFrame);
-    }
-
     @Override
     public void check(Buffer payload) {
       // any bytes can be carried
@@ -30,11 +30,6 @@ public enum Framing {
     @Override
     public void appendChecked(Buffer payload, Buffer out) {
       out.appendInt(payload.length()).appendBuffer(payload);
-    }
-
-    @Override
-    public void encode(Buffer prefix, Buffer payload, Buffer out) {
-      out.appendInt(prefix.length() + payload.length()).appendBuffer(prefix).appendBuffer(payload);
     }
 
     @Override
@@ -49,6 +44,10 @@ public enum Framing {
         return false;
       }
       int at = in.readerIndex();
+      int first = in.getUnsignedByte(at);
+      if (first >= Control.MARKER) {
+        return findControl(in, at, first, span); // the top bit is never set in a data length
+      }
       // Refuse a header over max-frame at once, before any of its payload is buffered.
       long length = in.getUnsignedInt(at);
       if (length > maxFrame) {
@@ -57,10 +56,58 @@ public enum Framing {
       if (in.readableBytes() - 4 < length) {
         return false;
       }
+      span.control = null;
       span.payloadIndex = at + 4;
       span.payloadLength = (int) length;
       span.frameLength = 4 + (int) length;
       return true;
+    }
+
+    private boolean findControl(ByteBuf in, int at, int first, FrameSpan span) {
+      if (first != Control.MARKER) {
+        throw new BadFrameException(String.format("control frame with reserved bits set (first byte 0x%02x)", first));
+      }
+      Control code = Control.of(in.getUnsignedByte(at + 1));
+      int length = in.getUnsignedShort(at + 2);
+      if (length > Control.MAX_PAYLOAD) {
+        throw new BadFrameException("control frame " + code + " with a payload of " + length
+            + " bytes, over the limit of " + Control.MAX_PAYLOAD);
+      }
+      if (in.readableBytes() - 4 < length) {
+        return false;
+      }
+      span.control = code;
+      span.payloadIndex = at + 4;
+      span.payloadLength = length;
+      span.frameLength = 4 + length;
+      return true;
+    }
+
+    @Override
+    public void writeControl(ByteBuf out, Control code, ByteBuf payload) {
+      int length = payload == null ? 0 : payload.readableBytes();
+      checkControlPayload(length);
+      out.writeByte(Control.MARKER).writeByte(code.code()).writeShort(length);
+      if (payload != null) {
+        out.writeBytes(payload, payload.readerIndex(), length);
+      }
+    }
+
+    @Override
+    public void appendControl(Buffer out, Control code, Buffer payload) {
+      int length = payload == null ? 0 : payload.length();
+      checkControlPayload(length);
+      out.appendUnsignedByte((short) Control.MARKER).appendUnsignedByte((short) code.code()).appendUnsignedShort(length);
+      if (payload != null) {
+        out.appendBuffer(payload);
+      }
+    }
+
+    private void checkControlPayload(int length) {
+      if (length > Control.MAX_PAYLOAD) {
+        throw new IllegalArgumentException("a control payload holds at most " + Control.MAX_PAYLOAD
+            + " bytes, not " + length);
+      }
     }
 
     @Override
@@ -75,11 +122,6 @@ public enum Framing {
 
   LINE {
     @Override
-    public FrameDecoder decoder(int maxFrame) {
-      return new LineFrameDecoder(maxFrame);
-    }
-
-    @Override
     public void check(Buffer payload) {
       checkNoNewline(payload);
     }
@@ -87,13 +129,6 @@ public enum Framing {
     @Override
     public void appendChecked(Buffer payload, Buffer out) {
       out.appendBuffer(payload).appendByte((byte) '\n');
-    }
-
-    @Override
-    public void encode(Buffer prefix, Buffer payload, Buffer out) {
-      checkNoNewline(prefix);
-      checkNoNewline(payload);
-      out.appendBuffer(prefix).appendBuffer(payload).appendByte((byte) '\n');
     }
 
     /** A newline inside a payload would arrive as two frames and break request/reply pairing. */
@@ -131,10 +166,21 @@ public enum Framing {
       if (length > maxFrame) {
         throw new FrameTooLargeException(length, maxFrame);
       }
+      span.control = null;
       span.payloadIndex = at;
       span.payloadLength = length;
       span.frameLength = nl - at + 1;
       return true;
+    }
+
+    @Override
+    public void writeControl(ByteBuf out, Control code, ByteBuf payload) {
+      throw new IllegalStateException("line framing has no control frames");
+    }
+
+    @Override
+    public void appendControl(Buffer out, Control code, Buffer payload) {
+      throw new IllegalStateException("line framing has no control frames");
     }
 
     @Override
@@ -150,9 +196,6 @@ public enum Framing {
   /** Largest frame payload accepted by default: 10 MiB, as in the original Go project. */
   public static final int DEFAULT_MAX_FRAME = 10 * 1024 * 1024;
 
-  /** A new decoder with its own buffered state: use one per connection. */
-  public abstract FrameDecoder decoder(int maxFrame);
-
   /**
    * Checks that this framing can carry {@code payload} (line framing: no newline inside).
    *
@@ -166,25 +209,19 @@ public enum Framing {
    */
   public abstract void appendChecked(Buffer payload, Buffer out);
 
-  /** Appends one frame carrying {@code payload} to {@code out}, after {@link #check}ing it. */
-  public void encode(Buffer payload, Buffer out) {
-    check(payload);
-    appendChecked(payload, out);
-  }
-
-  /** Appends one frame whose payload is {@code prefix} followed by {@code payload}, without joining them first. */
-  public abstract void encode(Buffer prefix, Buffer payload, Buffer out);
-
   /**
    * Finds the frame at the reader index of {@code in}, for code that reads frames in place from
-   * Netty buffers (the server's connections): on success fills {@code span} and returns true,
-   * consuming nothing; without a complete frame returns false and sets {@code span.searched}.
-   * Allocates nothing. A frame over {@code maxFrame} is refused as soon as that is known: from
-   * the length header, or from the bytes seen without a newline.
+   * Netty buffers: on success fills {@code span} (with {@code span.control} set for a
+   * {@link Control} frame, null for a data frame) and returns true, consuming nothing; without a
+   * complete frame returns false and sets {@code span.searched}. Allocates nothing. A bad frame
+   * is refused as soon as its header shows it: a data frame over {@code maxFrame} (from the
+   * length header, or from the bytes seen without a newline), a control frame with reserved bits
+   * set, an unknown code, or a payload over {@link Control#MAX_PAYLOAD}.
    *
    * @param searched {@code span.searched} from the previous call while the buffer holds the same
    *     incomplete frame (more bytes appended), else 0
-   * @throws FrameTooLargeException the stream cannot be resynchronised: close the connection
+   * @throws FrameTooLargeException a data frame over max-frame: close the connection
+   * @throws BadFrameException any other bad frame: close the connection
    */
   public abstract boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span);
 
@@ -194,15 +231,26 @@ public enum Framing {
   /** Writes what goes after a payload (the newline, or nothing). */
   public abstract void writeTrailer(ByteBuf out);
 
+  /**
+   * Writes one control frame; {@code payload} (its readable bytes, or null for none) is not consumed.
+   *
+   * @throws IllegalStateException under line framing, which has no control frames
+   * @throws IllegalArgumentException for a payload over {@link Control#MAX_PAYLOAD}
+   */
+  public abstract void writeControl(ByteBuf out, Control code, ByteBuf payload);
+
+  /** {@link #writeControl} for a Vert.x buffer. */
+  public abstract void appendControl(Buffer out, Control code, Buffer payload);
+
+  /** Writes one whole frame carrying {@code length} bytes of {@code payload} at {@code index}, which must pass {@link #check}. */
+  public void writeFrame(ByteBuf out, ByteBuf payload, int index, int length) {
+    writeHeader(out, length);
+    out.writeBytes(payload, index, length);
+    writeTrailer(out);
+  }
+
   /** Bytes the framing adds to each payload on the wire. */
   public abstract int overhead();
-
-  /** One frame carrying {@code payload}, in a buffer of its own. */
-  public Buffer encode(Buffer payload) {
-    Buffer out = Buffer.buffer(payload.length() + overhead());
-    encode(payload, out);
-    return out;
-  }
 
   /** The lower-case name used in options and on the command line. */
   public String label() {

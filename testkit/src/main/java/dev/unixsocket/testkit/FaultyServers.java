@@ -1,7 +1,9 @@
-package dev.unixsocket.client;
+package dev.unixsocket.testkit;
 
-import dev.unixsocket.wire.FrameDecoder;
+import dev.unixsocket.wire.Control;
+import dev.unixsocket.wire.FrameReader;
 import dev.unixsocket.wire.Framing;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,13 +19,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Test-only servers that misbehave on purpose, built on Vert.x {@link NetServer}s listening on
  * domain sockets. Where the real {@code ServerVerticle} will do, tests use it instead.
  */
-final class FaultyServers {
+public final class FaultyServers {
 
   private FaultyServers() {
   }
 
   /** A server that reads and never answers: everything the client writes stays in flight. */
-  static Future<NetServer> silent(Vertx vertx, Path path) {
+  public static Future<NetServer> silent(Vertx vertx, Path path) {
     return vertx.createNetServer()
         .connectHandler(socket -> socket.handler(chunk -> { }))
         .listen(SocketAddress.domainSocketAddress(path.toString()));
@@ -33,8 +35,8 @@ final class FaultyServers {
    * A proxy in front of {@code target} that closes the first {@code dropFirst} connections as soon
    * as it accepts them, then forwards bytes both ways (as vertx-rabbitmq-client's reconnect tests do).
    */
-  static final class DroppingProxy {
-    final AtomicInteger accepted = new AtomicInteger();
+  public static final class DroppingProxy {
+    public final AtomicInteger accepted = new AtomicInteger();
     private final int dropFirst;
     private final Path target;
     private NetClient client;
@@ -44,7 +46,7 @@ final class FaultyServers {
       this.target = target;
     }
 
-    static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
+    public static Future<DroppingProxy> start(Vertx vertx, Path listen, Path target, int dropFirst) {
       DroppingProxy proxy = new DroppingProxy(dropFirst, target);
       proxy.client = vertx.createNetClient();
       return vertx.createNetServer()
@@ -77,39 +79,69 @@ final class FaultyServers {
    * them, and closes. A client that kept any decoder or write state from that connection would
    * misread every later reply.
    */
-  static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
+  public static Future<NetServer> breaksFirstConnectionMidFrame(Vertx vertx, Path path) {
     AtomicInteger connections = new AtomicInteger();
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
         .connectHandler(socket -> {
           boolean first = connections.incrementAndGet() == 1;
-          FrameDecoder decoder = Framing.LENGTH.decoder(Framing.DEFAULT_MAX_FRAME);
+          Echo echo = new Echo(prefix);
           socket.handler(chunk -> {
             if (first) {
               socket.write(Buffer.buffer().appendInt(100).appendString("ech")).onComplete(v -> socket.close());
               return;
             }
-            Buffer out = Buffer.buffer();
-            decoder.decode(chunk, frame -> Framing.LENGTH.encode(prefix, frame, out));
-            socket.write(out);
+            socket.write(echo.answer(chunk));
           });
         })
         .listen(SocketAddress.domainSocketAddress(path.toString()));
   }
 
   /** An echo server that greets every connection with a frame nobody asked for. */
-  static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
+  public static Future<NetServer> greeting(Vertx vertx, Path path, String greeting) {
     Buffer prefix = Buffer.buffer("echo:");
     return vertx.createNetServer()
         .connectHandler(socket -> {
-          socket.write(Framing.LENGTH.encode(Buffer.buffer(greeting)));
-          FrameDecoder decoder = Framing.LENGTH.decoder(Framing.DEFAULT_MAX_FRAME);
-          socket.handler(chunk -> {
-            Buffer out = Buffer.buffer();
-            decoder.decode(chunk, frame -> Framing.LENGTH.encode(prefix, frame, out));
-            socket.write(out);
-          });
+          Buffer hello = Buffer.buffer();
+          Framing.LENGTH.appendChecked(Buffer.buffer(greeting), hello);
+          socket.write(hello);
+          Echo echo = new Echo(prefix);
+          socket.handler(chunk -> socket.write(echo.answer(chunk)));
         })
         .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /**
+   * An echo server that starts every connection with a control frame (which a server sends only
+   * to a peer that said HELLO) and then a data frame nobody asked for.
+   */
+  public static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
+    return vertx.createNetServer()
+        .connectHandler(socket -> {
+          Buffer first = Buffer.buffer();
+          Framing.LENGTH.appendControl(first, code, null);
+          Framing.LENGTH.appendChecked(Buffer.buffer(greeting), first);
+          socket.write(first);
+          Echo echo = new Echo(Buffer.buffer("echo:"));
+          socket.handler(chunk -> socket.write(echo.answer(chunk)));
+        })
+        .listen(SocketAddress.domainSocketAddress(path.toString()));
+  }
+
+  /** Answers each length frame of a connection with prefix + payload. */
+  private static final class Echo {
+    private final FrameReader reader;
+    private Buffer out;
+
+    Echo(Buffer prefix) {
+      this.reader = new FrameReader(Framing.LENGTH, Framing.DEFAULT_MAX_FRAME, (data, index, length) ->
+          Framing.LENGTH.appendChecked(prefix.copy().appendBuffer(BufferInternal.buffer(data.slice(index, length))), out));
+    }
+
+    Buffer answer(Buffer chunk) {
+      out = Buffer.buffer();
+      reader.read(chunk);
+      return out;
+    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.unixsocket.server;
+package dev.unixsocket.testkit;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** A plain blocking JDK client, independent of Vert.x and Netty, to talk to the server under test. */
-final class BlockingClient implements AutoCloseable {
+public final class BlockingClient implements AutoCloseable {
 
   private final SocketChannel channel;
 
@@ -18,20 +18,20 @@ final class BlockingClient implements AutoCloseable {
     this.channel = channel;
   }
 
-  static BlockingClient connect(Path path) throws IOException {
+  public static BlockingClient connect(Path path) throws IOException {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     ch.connect(UnixDomainSocketAddress.of(path));
     return new BlockingClient(ch);
   }
 
-  void writeRaw(byte[] bytes) throws IOException {
+  public void writeRaw(byte[] bytes) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     while (b.hasRemaining()) {
       channel.write(b);
     }
   }
 
-  void writeFrame(String text) throws IOException {
+  public void writeFrame(String text) throws IOException {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
     while (b.hasRemaining()) {
@@ -39,12 +39,12 @@ final class BlockingClient implements AutoCloseable {
     }
   }
 
-  String readFrame() throws IOException {
+  public String readFrame() throws IOException {
     ByteBuffer header = readFully(4);
     return StandardCharsets.UTF_8.decode(readFully(header.getInt())).toString();
   }
 
-  String readLine() throws IOException {
+  public String readLine() throws IOException {
     StringBuilder sb = new StringBuilder();
     ByteBuffer one = ByteBuffer.allocate(1);
     while (true) {
@@ -61,7 +61,7 @@ final class BlockingClient implements AutoCloseable {
   }
 
   /** True when the server has closed the connection (read gives end of stream or a reset). */
-  boolean closedByPeer() {
+  public boolean closedByPeer() {
     try {
       return channel.read(ByteBuffer.allocate(1)) < 0;
     } catch (IOException e) {
@@ -80,16 +80,16 @@ final class BlockingClient implements AutoCloseable {
   }
 
   /** Half-close: tell the server we send no more, keep reading. */
-  void shutdownOutput() throws IOException {
+  public void shutdownOutput() throws IOException {
     channel.shutdownOutput();
   }
 
-  void configureNonBlocking() throws IOException {
+  public void configureNonBlocking() throws IOException {
     channel.configureBlocking(false);
   }
 
   /** With a non-blocking channel: writes what the kernel takes now, returns how much. */
-  int tryWrite(ByteBuffer bytes) throws IOException {
+  public int tryWrite(ByteBuffer bytes) throws IOException {
     return channel.write(bytes);
   }
 
