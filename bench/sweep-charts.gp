@@ -20,8 +20,8 @@ set palette defined (0 "#b2182b", 0.6 "#f4a582", 0.9 "#f7f7f7", 1.0 "#d1e5f0", 1
 unset key
 do for [k in "1 4 16"] {
   set title k." in flight per connection"
-  plot data using (xi($1)):(yi($2)):(0.48):(0.48):($3 == k+0 && $2 != 2 ? $6 : 1/0) with boxxyerror fs solid 1.0 lc palette z notitle, \
-       data using (xi($1)):(yi($2)):($3 == k+0 && $2 != 2 ? sprintf("%.2f", $6) : "") with labels font ",9" notitle
+  plot data using (xi($1)):($3 == k+0 && $2 != 2 ? yi($2) : 1/0):(0.48):(0.48):6 with boxxyerror fs solid 1.0 lc palette z notitle, \
+       data using (xi($1)):($3 == k+0 && $2 != 2 ? yi($2) : 1/0):(sprintf("%.2f", $6)) with labels font ",9" notitle
 }
 unset multiplot
 

@@ -1,5 +1,6 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.testkit.SocketPaths;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +41,7 @@ class CLoadGeneratorTest {
 
   private Vertx vertx;
   private Process cServer;
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @BeforeAll
   static void build() throws Exception {

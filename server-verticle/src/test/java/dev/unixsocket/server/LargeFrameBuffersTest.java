@@ -1,5 +1,6 @@
 package dev.unixsocket.server;
 
+import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.Vertx;
 import io.vertx.core.transport.Transport;
 import jdk.jfr.EventType;
@@ -22,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,7 +48,7 @@ class LargeFrameBuffersTest {
   private static final byte[] PREFIX = ServerOptions.DEFAULT_ECHO_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
   private Vertx vertx;
-  private final Path path = Path.of("/tmp/uds-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  private final Path path = SocketPaths.fresh();
 
   @AfterEach
   void tearDown() throws Exception {
