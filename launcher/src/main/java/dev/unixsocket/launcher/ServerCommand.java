@@ -80,6 +80,12 @@ final class ServerCommand implements Callable<Integer> {
       defaultValue = "" + ServerOptions.DEFAULT_REQUEST_TIMEOUT_MS)
   long requestTimeoutMs;
 
+  @Option(names = "--handler-batch", paramLabel = "N",
+      description = {"With --handler eventbus: send the frames of one read, up to N, as one request whose body is a JsonArray",
+          "of them; the reply is a JsonArray as long (default: ${DEFAULT-VALUE} = a request per frame)."},
+      defaultValue = "" + ServerOptions.DEFAULT_HANDLER_BATCH)
+  int handlerBatch;
+
   @Option(names = "--deploy", paramLabel = "CLASS",
       description = "Also deploy this verticle first (e.g. your --handler eventbus consumer; put its jar on the class path). Repeatable.")
   List<String> deploy = new ArrayList<>();
@@ -99,11 +105,15 @@ final class ServerCommand implements Callable<Integer> {
   @Mixin
   MetricsOption metrics;
 
+  @Mixin
+  ClusterOptions cluster;
+
   @Override
   public Integer call() {
     ServerOptions options = options();
     Transport chosen = options.getTransport().resolve();
-    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(), VerticleRun.deployAll(deploy), ctx ->
+    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(),
+        cluster.settings(), VerticleRun.deployAll(deploy), ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label() + ")"));
@@ -130,6 +140,7 @@ final class ServerCommand implements Callable<Integer> {
           .setHandler(FrameHandler.of(handler))
           .setInboundAddress(inboundAddress)
           .setRequestTimeoutMs(requestTimeoutMs)
+          .setHandlerBatch(handlerBatch)
           .setAllowUids(ServerOptions.parseUids(String.join(",", allowUids)))
           .setMaxConnections(maxConnections)
           .setIdleTimeoutSeconds(idleTimeoutSeconds);

@@ -17,7 +17,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.SystemPropertyUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,9 +157,14 @@ final class ConnectionGroup {
     }
   }
 
-  /** Sends a frame to the event bus from this group's context, so that its reply comes back here. */
-  void forward(Buffer frame, ForwardingConnection connection, OrderedReplies.Slot slot) {
-    context.dispatch(v -> forwarder.forward(frame, connection, slot));
+  /** The Vert.x context on this group's event loop: event-bus requests sent from it are answered here. */
+  ContextInternal context() {
+    return context;
+  }
+
+  /** The event-bus handler; null with the echo handler. */
+  EventBusForwarder forwarder() {
+    return forwarder;
   }
 
   private void closeIdle() {
