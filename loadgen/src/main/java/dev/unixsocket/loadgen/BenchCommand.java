@@ -701,16 +701,4 @@ public final class BenchCommand implements Callable<Integer> {
       super(message, null, false, false);
     }
   }
-
-  /** {@code length} or {@code line}, in any case. */
-  public static final class FramingConverter implements CommandLine.ITypeConverter<Framing> {
-    @Override
-    public Framing convert(String value) {
-      try {
-        return Framing.of(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
 }
