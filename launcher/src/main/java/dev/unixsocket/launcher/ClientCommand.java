@@ -84,8 +84,16 @@ final class ClientCommand implements Callable<Integer> {
       defaultValue = "auto")
   String transport;
 
+  @Option(names = "--address-prefix", paramLabel = "PREFIX",
+      description = {"Event-bus addresses PREFIX.send, PREFIX.inbound and PREFIX.status (default: uds.client).",
+          "With --cluster, give each client its own, e.g. uds.client.hostA: clients sharing one would take turns."})
+  String addressPrefix;
+
   @Mixin
   MetricsOption metrics;
+
+  @Mixin
+  ClusterOptions cluster;
 
   @Override
   public Integer call() throws IOException {
@@ -97,16 +105,17 @@ final class ClientCommand implements Callable<Integer> {
     // The client's last status; the console stops Vert.x only once it has shown it (see VerticleRun.stop).
     Promise<Void> stoppedShown = Promise.promise();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
-        TransportChoice.of(transport).resolve(), metrics.endpoint(),
+        TransportChoice.of(transport).resolve(), metrics.endpoint(), cluster.settings(),
         vertx -> {
-          // Registered before the client starts, so its first state change is shown too.
-          vertx.eventBus().<JsonObject>consumer(options.getStatusAddress(), m -> {
+          // Registered before the client starts, so its first state change is shown too. Local:
+          // on a cluster, another node's client on the same addresses is not this console's.
+          vertx.eventBus().<JsonObject>localConsumer(options.getStatusAddress(), m -> {
             err.println(name + ": " + describeStatus(m.body()));
             if (ConnectionState.STOPPED.name().equals(m.body().getString("state"))) {
               stoppedShown.tryComplete();
             }
           });
-          vertx.eventBus().consumer(options.getInboundAddress(), m -> err.println(name + ": (" + m.headers().get(ClientVerticle.ORIGIN_HEADER)
+          vertx.eventBus().localConsumer(options.getInboundAddress(), m -> err.println(name + ": (" + m.headers().get(ClientVerticle.ORIGIN_HEADER)
               + ") " + m.body()));
         },
         ctx -> { });
@@ -158,6 +167,11 @@ final class ClientCommand implements Callable<Integer> {
           .setQueueCapacity(queue)
           .setHello(hello)
           .setInFlightOnLoss(resend ? InFlightOnLoss.RESEND : InFlightOnLoss.FAIL);
+      if (addressPrefix != null) {
+        options.setSendAddress(addressPrefix + ".send")
+            .setInboundAddress(addressPrefix + ".inbound")
+            .setStatusAddress(addressPrefix + ".status");
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

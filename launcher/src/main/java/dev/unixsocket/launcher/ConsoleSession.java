@@ -23,6 +23,8 @@ final class ConsoleSession {
    * would fail a message that is merely queued while the server restarts.
    */
   private static final long REQUEST_TIMEOUT_MS = TimeUnit.DAYS.toMillis(1);
+  /** Local only: on a cluster, another node's client may consume the same send address. */
+  private static final DeliveryOptions DELIVERY = new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS).setLocalOnly(true);
 
   private static final class Pending {
     final long number;
@@ -59,7 +61,7 @@ final class ConsoleSession {
       p = new Pending(++sent, text);
       pending.addLast(p);
     }
-    Future<Message<Object>> f = vertx.eventBus().request(sendAddress, text, new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS));
+    Future<Message<Object>> f = vertx.eventBus().request(sendAddress, text, DELIVERY);
     synchronized (this) {
       p.result = f;
     }

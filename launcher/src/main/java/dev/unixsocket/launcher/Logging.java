@@ -19,6 +19,18 @@ final class Logging {
     }
   }
 
+  /**
+   * Hazelcast's INFO lines (banner, partition tables) would bury ours; {@link MembershipLog} says
+   * who joins and leaves. Its CP subsystem warns at every start that its structures (Vert.x's
+   * cluster-wide locks and counters) lack strong consistency: uds uses neither.
+   */
+  static void quietHazelcast() {
+    quiet("com.hazelcast");
+    if (!"DEBUG".equalsIgnoreCase(System.getenv("UDS_LOG_LEVEL"))) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("com.hazelcast.cp.CPSubsystem")).setLevel(Level.ERROR);
+    }
+  }
+
   /** Shows only warnings and errors of one logger, unless UDS_LOG_LEVEL=DEBUG. */
   static void quiet(String loggerName) {
     if (!"DEBUG".equalsIgnoreCase(System.getenv("UDS_LOG_LEVEL"))) {

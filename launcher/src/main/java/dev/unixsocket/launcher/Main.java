@@ -35,7 +35,7 @@ public final class Main {
     if (isStandardLaunch(args)) {
       // launch() returns once the verticle is deployed: Vert.x's threads keep it running, and the
       // launcher's shutdown hook undeploys it on SIGINT/SIGTERM. Exiting here would stop it at once.
-      int code = new VertxApplication(args, new StandardLaunchHooks()).launch();
+      int code = new VertxApplication(args, new StandardLaunchHooks(args)).launch();
       if (code != 0) {
         System.exit(code);
       }

@@ -99,11 +99,15 @@ final class ServerCommand implements Callable<Integer> {
   @Mixin
   MetricsOption metrics;
 
+  @Mixin
+  ClusterOptions cluster;
+
   @Override
   public Integer call() {
     ServerOptions options = options();
     Transport chosen = options.getTransport().resolve();
-    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(), VerticleRun.deployAll(deploy), ctx ->
+    VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(),
+        cluster.settings(), VerticleRun.deployAll(deploy), ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label() + ")"));

@@ -33,6 +33,8 @@ final class VerticleRun implements VertxApplicationHooks {
   private final Transport transport;
   /** Null unless --metrics was given. */
   private final MetricsEndpoint metrics;
+  /** Null unless --cluster was given. */
+  private final ClusterSettings cluster;
   private final Consumer<HookContext> onDeployed;
   /** Runs before the main verticle is deployed (user verticles, consumers that must see its first events). */
   private final Consumer<Vertx> beforeDeploy;
@@ -40,9 +42,11 @@ final class VerticleRun implements VertxApplicationHooks {
   private volatile String deploymentId;
   private volatile Throwable failure;
 
-  private VerticleRun(Transport transport, MetricsEndpoint metrics, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
+  private VerticleRun(Transport transport, MetricsEndpoint metrics, ClusterSettings cluster, Consumer<Vertx> beforeDeploy,
+      Consumer<HookContext> onDeployed) {
     this.transport = transport;
     this.metrics = metrics;
+    this.cluster = cluster;
     this.beforeDeploy = beforeDeploy;
     this.onDeployed = onDeployed;
   }
@@ -54,9 +58,17 @@ final class VerticleRun implements VertxApplicationHooks {
    */
   static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, MetricsEndpoint metrics,
       Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
+    return deploy(verticleClass, config, transport, metrics, null, beforeDeploy, onDeployed);
+  }
+
+  /** As above, on a clustered event bus unless {@code cluster} is null. */
+  static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, MetricsEndpoint metrics,
+      ClusterSettings cluster, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     Logging.quietVertxLauncher();
-    VerticleRun run = new VerticleRun(transport, metrics, beforeDeploy, onDeployed);
-    int code = new Application(new String[] {verticleClass, "-conf", config.encode()}, run).launch();
+    VerticleRun run = new VerticleRun(transport, metrics, cluster, beforeDeploy, onDeployed);
+    String[] args = cluster == null ? new String[] {verticleClass, "-conf", config.encode()}
+        : new String[] {verticleClass, "-conf", config.encode(), "-cluster"};
+    int code = new Application(args, run).launch();
     if (code != 0) {
       Vertx v = run.vertx;
       if (v != null) {
@@ -150,6 +162,11 @@ final class VerticleRun implements VertxApplicationHooks {
     if (metrics != null) {
       metrics.configure(options);
       builder.withMetrics(new MicrometerMetricsFactory());
+    }
+    if (cluster != null) {
+      Logging.quietHazelcast();
+      cluster.applyTo(options.getEventBusOptions());
+      builder.withClusterManager(cluster.clusterManager());
     }
     return builder;
   }

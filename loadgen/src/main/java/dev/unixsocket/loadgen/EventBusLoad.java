@@ -93,62 +93,70 @@ final class EventBusLoad {
       } catch (ReplyException e) {
         throw new BenchCommand.BenchFailure("cannot connect to " + s.path() + ": " + e.getMessage());
       }
-
-      Sender sender = new Sender(s, clientOptions);
-      vertx.deployVerticle(sender).await(30, TimeUnit.SECONDS);
-      long t0 = System.nanoTime();
-      long warmupEnd = t0 + (long) (s.warmupSeconds() * 1e9);
-      progressUntil(sender, t0, warmupEnd, true, err);
-      sender.reset();
-      long start = System.nanoTime();
-      long cpuStart = processCpuNanos();
-      progressUntil(sender, t0, start + (long) (s.durationSeconds() * 1e9), false, err);
-      long replies = sender.replies.get();
-      long errors = sender.errors.get();
-      long cpu = processCpuNanos() - cpuStart;
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Histogram h = sender.snapshot();
-      long unanswered = sender.finish().await(DRAIN_TIMEOUT_MS + 1_000, TimeUnit.MILLISECONDS);
-      String firstError = sender.firstError.get();
-      if (unanswered > 0) {
-        errors += unanswered;
-        if (firstError == null) {
-          firstError = unanswered + " messages got no reply within " + DRAIN_TIMEOUT_MS + " ms after the run";
-        }
-      }
-      JsonObject r = new JsonObject()
-          .put("mode", "event-bus")
-          .put("eventBus", s.how().name())
-          .put("server", s.externalServer() ? "external" : "in-jvm")
-          .put("eventLoops", vertxOptions.getEventLoopPoolSize())
-          .put("path", s.path())
-          .put("framing", s.framing().label())
-          .put("connections", 1)
-          .put("pipeline", s.inFlight())
-          .put("framesPerEventBusMessage", s.how() == How.batch ? s.batch() : 1)
-          .put("size", s.size())
-          .put("warmupSeconds", s.warmupSeconds())
-          .put("messages", replies)
-          .put("seconds", Math.round(seconds * 1000) / 1000.0)
-          .put("messagesPerSecond", Math.round(replies / seconds))
-          .put("mbPerSecond", Math.round(replies * (double) s.size() / seconds / 1e4) / 100.0)
-          .put("maxUs", h.getTotalCount() == 0 ? 0.0 : h.getMaxValue() / 1000.0)
-          .put("p50Us", h.getValueAtPercentile(50) / 1000.0)
-          .put("p99Us", h.getValueAtPercentile(99) / 1000.0)
-          .put("p999Us", h.getValueAtPercentile(99.9) / 1000.0)
-          .put("errors", errors);
-      if (cpuStart >= 0 && replies > 0) {
-        // CPU of this whole JVM (all threads, JIT and GC included) per verified reply: steadier than
-        // msg/s on a machine shared with other work.
-        r.put("cpuUsPerMessage", Math.round(cpu / (double) replies) / 1000.0);
-      }
-      if (firstError != null) {
-        r.put("firstError", firstError);
-      }
-      return r;
+      return measure(s, vertx, clientOptions, s.externalServer() ? "external" : "in-jvm", vertxOptions.getEventLoopPoolSize(), err);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Measures through a client verticle that is already deployed and connected, on this Vert.x
+   * or (clustered) on another node: {@code server} labels where the server runs.
+   */
+  static JsonObject measure(Settings s, Vertx vertx, ClientOptions clientOptions, String server, int eventLoops, PrintWriter err)
+      throws Exception {
+    Sender sender = new Sender(s, clientOptions);
+    vertx.deployVerticle(sender).await(30, TimeUnit.SECONDS);
+    long t0 = System.nanoTime();
+    long warmupEnd = t0 + (long) (s.warmupSeconds() * 1e9);
+    progressUntil(sender, t0, warmupEnd, true, err);
+    sender.reset();
+    long start = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    progressUntil(sender, t0, start + (long) (s.durationSeconds() * 1e9), false, err);
+    long replies = sender.replies.get();
+    long errors = sender.errors.get();
+    long cpu = processCpuNanos() - cpuStart;
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Histogram h = sender.snapshot();
+    long unanswered = sender.finish().await(DRAIN_TIMEOUT_MS + 1_000, TimeUnit.MILLISECONDS);
+    String firstError = sender.firstError.get();
+    if (unanswered > 0) {
+      errors += unanswered;
+      if (firstError == null) {
+        firstError = unanswered + " messages got no reply within " + DRAIN_TIMEOUT_MS + " ms after the run";
+      }
+    }
+    JsonObject r = new JsonObject()
+        .put("mode", "event-bus")
+        .put("eventBus", s.how().name())
+        .put("server", server)
+        .put("eventLoops", eventLoops)
+        .put("path", s.path())
+        .put("framing", s.framing().label())
+        .put("connections", 1)
+        .put("pipeline", s.inFlight())
+        .put("framesPerEventBusMessage", s.how() == How.batch ? s.batch() : 1)
+        .put("size", s.size())
+        .put("warmupSeconds", s.warmupSeconds())
+        .put("messages", replies)
+        .put("seconds", Math.round(seconds * 1000) / 1000.0)
+        .put("messagesPerSecond", Math.round(replies / seconds))
+        .put("mbPerSecond", Math.round(replies * (double) s.size() / seconds / 1e4) / 100.0)
+        .put("maxUs", h.getTotalCount() == 0 ? 0.0 : h.getMaxValue() / 1000.0)
+        .put("p50Us", h.getValueAtPercentile(50) / 1000.0)
+        .put("p99Us", h.getValueAtPercentile(99) / 1000.0)
+        .put("p999Us", h.getValueAtPercentile(99.9) / 1000.0)
+        .put("errors", errors);
+    if (cpuStart >= 0 && replies > 0) {
+      // CPU of this whole JVM (all threads, JIT and GC included) per verified reply: steadier than
+      // msg/s on a machine shared with other work.
+      r.put("cpuUsPerMessage", Math.round(cpu / (double) replies) / 1000.0);
+    }
+    if (firstError != null) {
+      r.put("firstError", firstError);
+    }
+    return r;
   }
 
   /** CPU time of this process so far, or -1 where the JVM does not tell. */
@@ -208,6 +216,8 @@ final class EventBusLoad {
     private final int ringMask;
     private Histogram histogram = new Histogram(3_600_000_000L, 3);
     private EventBus bus;
+    /** Batch elements as Strings: across a cluster a Buffer element would arrive as base64 text. */
+    private boolean textBatches;
     private long nextSeq;
     /** Send mode: the sequence number the next inbound reply must carry. */
     private long expectSeq;
@@ -234,6 +244,7 @@ final class EventBusLoad {
     @Override
     public Future<?> start() {
       bus = vertx.eventBus();
+      textBatches = vertx.isClustered();
       Future<Void> ready = Future.succeededFuture();
       if (how == How.send) {
         ready = bus.<Buffer>consumer(inboundAddress, this::onInbound).completion();
@@ -305,7 +316,8 @@ final class EventBusLoad {
       long t0 = System.nanoTime();
       java.util.List<Object> payloads = new java.util.ArrayList<>(perMessage);
       for (int i = 0; i < perMessage; i++) {
-        payloads.add(payload(first + i));
+        Buffer payload = payload(first + i);
+        payloads.add(textBatches ? payload.toString(StandardCharsets.US_ASCII) : payload);
       }
       bus.<io.vertx.core.json.JsonArray>request(sendAddress, new io.vertx.core.json.JsonArray(payloads)).onComplete(ar -> {
         if (ar.failed()) {
