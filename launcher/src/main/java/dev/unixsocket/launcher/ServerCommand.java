@@ -80,6 +80,12 @@ final class ServerCommand implements Callable<Integer> {
       defaultValue = "" + ServerOptions.DEFAULT_REQUEST_TIMEOUT_MS)
   long requestTimeoutMs;
 
+  @Option(names = "--handler-batch", paramLabel = "N",
+      description = {"With --handler eventbus: send the frames of one read, up to N, as one request whose body is a JsonArray",
+          "of them; the reply is a JsonArray as long (default: ${DEFAULT-VALUE} = a request per frame)."},
+      defaultValue = "" + ServerOptions.DEFAULT_HANDLER_BATCH)
+  int handlerBatch;
+
   @Option(names = "--deploy", paramLabel = "CLASS",
       description = "Also deploy this verticle first (e.g. your --handler eventbus consumer; put its jar on the class path). Repeatable.")
   List<String> deploy = new ArrayList<>();
@@ -134,6 +140,7 @@ final class ServerCommand implements Callable<Integer> {
           .setHandler(FrameHandler.of(handler))
           .setInboundAddress(inboundAddress)
           .setRequestTimeoutMs(requestTimeoutMs)
+          .setHandlerBatch(handlerBatch)
           .setAllowUids(ServerOptions.parseUids(String.join(",", allowUids)))
           .setMaxConnections(maxConnections)
           .setIdleTimeoutSeconds(idleTimeoutSeconds);

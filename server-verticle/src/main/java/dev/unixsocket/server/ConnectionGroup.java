@@ -11,11 +11,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.SystemPropertyUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,24 @@ import java.util.concurrent.TimeUnit;
 final class ConnectionGroup {
 
   private static final Logger log = LoggerFactory.getLogger(ConnectionGroup.class);
-  /** Stateless and shared: Netty's default makes one per channel. */
-  private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator();
+  /**
+   * Read buffers no larger than the pooled allocator's thread cache takes (32 KiB unless
+   * {@code io.netty.allocator.maxCachedBufferCapacity} says otherwise): Netty's default of 64 KiB
+   * reads bypasses the cache, so every read buffer came from the arena, and the reply slices that
+   * keep read buffers alive until written made a 4 MiB chunk fill past a quarter and empty again
+   * every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and allocated
+   * a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff").
+   */
+  private static final int MAX_READ =
+      Math.max(4096, Math.min(65536, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));
+  /**
+   * Up to 16 reads per readiness event, as Netty gives a stream channel by default: an allocator
+   * set on the config keeps its own limit, which is 1 unless set, and with 1 the server read one
+   * buffer per epoll wake-up and flushed after it (16 KiB x 1 x 16: 0.4-0.6 epoll_wait per frame).
+   * Stateless and shared: Netty's default makes one per channel.
+   */
+  private static final RecvByteBufAllocator RECEIVE_SIZES =
+      new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ).maxMessagesPerRead(16);
   /**
    * Netty's pooled allocator rather than its 4.2 default (adaptive): the echo copies each small
    * payload and the prefix into the reply batch, and the adaptive buffers do such copies through
@@ -60,6 +77,11 @@ final class ConnectionGroup {
   private ServerConnection first;
   private ScheduledFuture<?> idleTask;
   private Promise<Void> drained;
+
+  /** How the connections size their reads (shared: it is stateless; each channel gets a handle). */
+  static RecvByteBufAllocator receiveSizes() {
+    return RECEIVE_SIZES;
+  }
 
   ConnectionGroup(ContextInternal context, ServerOptions options, String path, ServerStats stats, ByteBuf prefix,
       MeterRegistry registry) {
@@ -135,9 +157,14 @@ final class ConnectionGroup {
     }
   }
 
-  /** Sends a frame to the event bus from this group's context, so that its reply comes back here. */
-  void forward(Buffer frame, ForwardingConnection connection, OrderedReplies.Slot slot) {
-    context.dispatch(v -> forwarder.forward(frame, connection, slot));
+  /** The Vert.x context on this group's event loop: event-bus requests sent from it are answered here. */
+  ContextInternal context() {
+    return context;
+  }
+
+  /** The event-bus handler; null with the echo handler. */
+  EventBusForwarder forwarder() {
+    return forwarder;
   }
 
   private void closeIdle() {

@@ -48,6 +48,16 @@ final class EchoConnection extends ServerConnection {
   }
 
   @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    super.channelRead(ctx, msg);
+    // Large replies are queued as their frames are found: once they pass the water mark, end this
+    // read loop now (Netty checks autoRead between reads) rather than after up to 16 more reads.
+    if (!ctx.channel().isWritable() && ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  @Override
   void framesRead(int frames, long payloadBytes) {
     super.framesRead(frames, payloadBytes);
     // Every frame read has its reply in the batch by now.

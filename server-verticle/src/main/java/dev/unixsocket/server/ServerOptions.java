@@ -47,6 +47,10 @@ public class ServerOptions {
   public static final String DEFAULT_ERROR_PREFIX = "error:";
   /** Event-bus requests one connection may have outstanding before its reading pauses. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+  /** Frames per event-bus request with the event-bus handler: 1 = one request per frame. */
+  public static final int DEFAULT_HANDLER_BATCH = 1;
+  /** The largest batch: a JsonArray of this many frames is one event-bus message. */
+  public static final int MAX_HANDLER_BATCH = 65_536;
   /** No limit on open connections by default (0 = none). */
   public static final int DEFAULT_MAX_CONNECTIONS = 0;
   /** No idle timeout by default (0 = none). */
@@ -67,6 +71,7 @@ public class ServerOptions {
   private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
   private String errorPrefix = DEFAULT_ERROR_PREFIX;
   private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+  private int handlerBatch = DEFAULT_HANDLER_BATCH;
   private Set<Integer> allowUids = Set.of();
   private int maxConnections = DEFAULT_MAX_CONNECTIONS;
   private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
@@ -88,6 +93,7 @@ public class ServerOptions {
     this.requestTimeoutMs = other.requestTimeoutMs;
     this.errorPrefix = other.errorPrefix;
     this.maxInFlight = other.maxInFlight;
+    this.handlerBatch = other.handlerBatch;
     this.allowUids = other.allowUids;
     this.maxConnections = other.maxConnections;
     this.idleTimeoutSeconds = other.idleTimeoutSeconds;
@@ -116,6 +122,7 @@ public class ServerOptions {
     fields.readLong("requestTimeoutMs", this::setRequestTimeoutMs);
     fields.readString("errorPrefix", this::setErrorPrefix);
     fields.readInt("maxInFlight", this::setMaxInFlight);
+    fields.readInt("handlerBatch", this::setHandlerBatch);
     fields.readIntList("allowUids", uids -> setAllowUids(new LinkedHashSet<>(uids)));
     fields.readInt("maxConnections", this::setMaxConnections);
     fields.readInt("idleTimeoutSeconds", this::setIdleTimeoutSeconds);
@@ -135,6 +142,7 @@ public class ServerOptions {
         .put("requestTimeoutMs", requestTimeoutMs)
         .put("errorPrefix", errorPrefix)
         .put("maxInFlight", maxInFlight)
+        .put("handlerBatch", handlerBatch)
         .put("allowUids", new JsonArray(new ArrayList<>(allowUids)))
         .put("maxConnections", maxConnections)
         .put("idleTimeoutSeconds", idleTimeoutSeconds)
@@ -294,6 +302,22 @@ public class ServerOptions {
       throw new IllegalArgumentException("maxInFlight must be >= 1, was " + maxInFlight);
     }
     this.maxInFlight = maxInFlight;
+    return this;
+  }
+
+  public int getHandlerBatch() {
+    return handlerBatch;
+  }
+
+  /**
+   * With the event-bus handler: the frames of one read, at most this many (1 to 65536), go as
+   * one request whose body is a JsonArray of them; 1 sends one request per frame.
+   */
+  public ServerOptions setHandlerBatch(int handlerBatch) {
+    if (handlerBatch < 1 || handlerBatch > MAX_HANDLER_BATCH) {
+      throw new IllegalArgumentException("handlerBatch must be between 1 and " + MAX_HANDLER_BATCH + ", was " + handlerBatch);
+    }
+    this.handlerBatch = handlerBatch;
     return this;
   }
 

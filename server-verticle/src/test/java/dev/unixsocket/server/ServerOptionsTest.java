@@ -28,7 +28,7 @@ class ServerOptionsTest {
         .setPath("/tmp/so.sock").setFraming(Framing.LINE).setEchoPrefix("e>").setMaxFrame(1234)
         .setSocketMode(0660).setInstances(3).setTransport(TransportChoice.NIO).setStopTimeoutMs(77)
         .setHandler(FrameHandler.EVENTBUS).setInboundAddress("in").setRequestTimeoutMs(88)
-        .setErrorPrefix("err>").setMaxInFlight(9).setAllowUids(Set.of(1000, 1001)).setMaxConnections(5)
+        .setErrorPrefix("err>").setMaxInFlight(9).setHandlerBatch(32).setAllowUids(Set.of(1000, 1001)).setMaxConnections(5)
         .setIdleTimeoutSeconds(6).setMaxQueuedBytes(4096);
   }
 

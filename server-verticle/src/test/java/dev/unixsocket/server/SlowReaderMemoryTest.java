@@ -41,6 +41,13 @@ class SlowReaderMemoryTest {
   private static final int MAX_QUEUED_BYTES = 64 * 1024;
   /** Generous: about one queue, one reply and one partial frame per hog is expected. */
   private static final long BOUND = 32L * 1024 * 1024;
+  /**
+   * Direct memory is counted in whole 4 MiB arena chunks, and each event loop's thread cache keeps
+   * up to 64 freed read buffers of 32 KiB (2 MiB) inside its arena's chunks: one chunk more per
+   * event loop on top of BOUND. With 4 MiB written by the hogs the growth measured 28-36 MiB, moving
+   * by a chunk or two with what earlier tests left in the arenas (it also measured -8 MiB).
+   */
+  private static final long DIRECT_BOUND = BOUND + 4L * 4 * 1024 * 1024;
 
   private Vertx vertx;
   private ServerVerticle server;
@@ -105,7 +112,7 @@ class SlowReaderMemoryTest {
       System.out.printf("%s: heap after GC %+.1f MiB, direct %+.1f MiB%n", what,
           (after.heap - before.heap) / 1048576.0, (after.direct - before.direct) / 1048576.0);
       assertThat(after.heap - before.heap).as("heap growth (after GC), %s", what).isLessThan(BOUND);
-      assertThat(after.direct - before.direct).as("direct memory growth, %s", what).isLessThan(BOUND);
+      assertThat(after.direct - before.direct).as("direct memory growth, %s", what).isLessThan(DIRECT_BOUND);
     }
     for (SocketChannel c : channels) {
       c.close();

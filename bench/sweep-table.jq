@@ -1,0 +1,23 @@
+# bench/sweep's markdown table from its raw runs (jq -rs -f sweep-table.jq last.jsonl).
+def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+def size: if . >= 1048576 then "\(. / 1048576) MiB" elif . >= 1024 then "\(. / 1024) KiB" else "\(.) B" end;
+def r2: if . == null then "–" else (. * 100 | round) / 100 | tostring end;
+def r1: if . == null then "–" else (. * 10 | round) / 10 | tostring end;
+def k: if . == null then "–" elif . >= 100000 then "\(. / 1000 | round) k" elif . >= 1000 then "\((. / 100 | round) / 10) k" else "\(round)" end;
+def issue_rows: ["64 1 128", "64 100 16", "64 1000 1", "1024 4 4", "8192 4 4", "16384 4 4", "32768 4 4",
+  "65536 4 4", "65536 2 4", "65536 1 4", "65536 4 1", "262144 4 4", "1048576 4 4"];
+(.[] | select(.type == "sweep")) as $m
+| (map(select(.type == "end")) | first // {}) as $fin
+| [.[] | select(.type == "run")] as $runs
+| "### Sweep: ours / C epoll echo, C load generator\n",
+  "\($m.date), commit \($m.commit), \($m.nproc) CPUs, load average \($m.loadStart) at start and \($fin.loadEnd // "?") at end; median of \($m.repeat) runs of \($m.duration) s (after \($m.warmup) s) per server and cell, the two servers interleaved; \($fin.seconds // "?") s in all. Frames/s are replies verified byte for byte by `bench/baseline/loadgen`; CPU/frame is the server's CPU (all threads, from /proc/PID/stat) per reply, median; ratio range = lowest and highest of the per-round ratios. ★ = a row of issue 11's table. Charts: [ours / C heat map](bench/charts/sweep-heatmap.svg), [throughput against frame size](bench/charts/sweep-throughput.svg).\n",
+  "| frame | conn. × in flight | ours frames/s | C frames/s | ours / C | range | ours µs CPU/frame | C µs CPU/frame | loader CPU (ours run) | errors |",
+  "|---|---|---:|---:|---:|---|---:|---:|---:|---:|",
+  ($runs | group_by([.size, .connections, .pipeline])[]
+   | .[0] as $c
+   | (map(select(.server == "ours"))) as $o
+   | (map(select(.server == "c"))) as $x
+   | ($o | map(.result.msgs_per_s // 0) | med) as $om
+   | ($x | map(.result.msgs_per_s // 0) | med) as $xm
+   | [range(0; [$o, $x] | map(length) | min) | ($o[.].result.msgs_per_s // 0) / (($x[.].result.msgs_per_s // 0) | if . == 0 then 1e-9 else . end)] as $ratios
+   | "| \($c.size | size)\(if (issue_rows | index("\($c.size) \($c.connections) \($c.pipeline)")) then " ★" else "" end) | \($c.connections) × \($c.pipeline) | \($om | k) | \($xm | k) | **\(if $xm > 0 then $om / $xm | r2 else "–" end)** | \($ratios | min | r2)–\($ratios | max | r2) | \($o | map(.result.server_us_per_msg // empty) | med | r1) | \($x | map(.result.server_us_per_msg // empty) | med | r1) | \($o | map(.result.loader_cpu // empty) | med | r2) | \([$o[], $x[]] | map(.result.errors // 0) | add) |")
