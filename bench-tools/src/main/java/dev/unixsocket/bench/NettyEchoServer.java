@@ -1,6 +1,7 @@
 package dev.unixsocket.bench;
 
 import dev.unixsocket.loadgen.BenchCommand;
+import dev.unixsocket.loadgen.FramingConverter;
 import dev.unixsocket.wire.BadFrameException;
 import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.FrameReader;
@@ -204,7 +205,7 @@ public final class NettyEchoServer implements AutoCloseable {
     @Option(names = "--path")
     String path = DefaultPath.get();
 
-    @Option(names = "--framing", defaultValue = "length", converter = BenchCommand.FramingConverter.class)
+    @Option(names = "--framing", defaultValue = "length", converter = FramingConverter.class)
     Framing framing;
 
     @Option(names = "--echo-prefix", defaultValue = "echo:")
