@@ -60,6 +60,11 @@ final class Connection {
   /** Something must go first on this connection, before any queued frame (the hello message). */
   private boolean openPending;
   private boolean draining;
+  /**
+   * The server said GOAWAY and we answered DONE: it answers everything it read before closing,
+   * so whatever is unanswered at the close was never read.
+   */
+  private boolean departed;
   private boolean flushScheduled;
   private boolean proven;
   private String lossReason;
@@ -79,7 +84,8 @@ final class Connection {
     this.reader = new FrameReader(framing, options.getMaxFrame(),
         (data, index, length) -> onFrame(BufferInternal.buffer(data.copy(index, length))),
         (code, data, index, length) -> onControl(code));
-    this.openPending = shared.hello() != null;
+    // Length framing: HELLO first on every connection, so that the server may send control frames.
+    this.openPending = shared.hello() != null || framing == Framing.LENGTH;
     socket.handler(this::onData);
     socket.drainHandler(v -> flush());
     socket.exceptionHandler(this::onSocketError);
@@ -136,8 +142,17 @@ final class Connection {
     stats.snapshot(queue.size(), inFlight.size());
   }
 
-  /** What goes first on every connection, before any queued frame: the hello message. */
+  /**
+   * What goes first on every connection, before any queued frame: HELLO (length framing; a
+   * control frame, so no reply is expected), then the hello message if one is configured.
+   */
   private int open(Buffer batch) {
+    if (framing == Framing.LENGTH) {
+      framing.appendControl(batch, Control.HELLO, Buffer.buffer(new byte[] {(byte) Control.VERSION}));
+    }
+    if (shared.hello() == null) {
+      return 0;
+    }
     append(new Outbound.Hello(shared.hello()), batch);
     return 1;
   }
@@ -200,9 +215,26 @@ final class Connection {
     reader.read(chunk);
   }
 
-  /** This client does not say HELLO yet, so a server has no reason to send it a control frame. */
+  /**
+   * A control frame from the server. GOAWAY: it is draining; write nothing more here (the queue
+   * keeps what comes, for the next connection), confirm with DONE, keep taking replies.
+   */
   private void onControl(Control code) {
-    log.warn("{}: server sent control frame {}, which this client does not use; ignored", path, code);
+    if (code == Control.GOAWAY) {
+      if (departed) {
+        return;
+      }
+      startDraining();
+      departed = true;
+      Buffer done = Buffer.buffer(4);
+      framing.appendControl(done, Control.DONE, Buffer.buffer());
+      socket.write(done).onFailure(this::onSocketError);
+      log.info("{}: server is going away: writing no more here; {} message(s) still to be answered", path, inFlight.size());
+    } else {
+      log.warn("{}: server sent an unexpected control frame {}; closing the connection", path, code);
+      lossReason = "unexpected control frame " + code;
+      socket.close();
+    }
   }
 
   private void onFrame(Buffer frame) {
@@ -238,17 +270,23 @@ final class Connection {
     }
     live = false;
     long openMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAtNanos);
-    String reason = lossReason != null ? lossReason : "closed by server";
+    String reason = lossReason != null ? lossReason : departed ? "drained by the server (GOAWAY)" : "closed by server";
     settleInFlight(reason, unansweredNeverRead());
     listener.lost(this, reason, proven || openMs >= ClientVerticle.PROVEN_AFTER_MS);
   }
 
   /**
    * Whether the server is known not to have read the frames still unanswered. Only a server's
-   * announced departure (GOAWAY answered with DONE, issue 10) can tell; until then, never.
+   * announced departure can tell (GOAWAY answered with DONE): it answers every frame it read
+   * before it closes.
    */
   private boolean unansweredNeverRead() {
-    return false;
+    return departed;
+  }
+
+  /** The server drained this connection (GOAWAY, DONE): reconnect at once, nothing is in doubt. */
+  boolean departed() {
+    return departed;
   }
 
   /**

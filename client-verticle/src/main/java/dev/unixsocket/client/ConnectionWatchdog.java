@@ -119,6 +119,13 @@ final class ConnectionWatchdog implements Connection.Listener {
     if (proven) {
       attempt = 0;
     }
+    if (connection.departed() && attempt == 0) {
+      // A graceful stop or a takeover: the next server may already listen. Once at once; if
+      // that connect fails, the backoff as usual.
+      transition(ConnectionState.DISCONNECTED, "connection lost: " + reason + "; reconnecting at once");
+      connect();
+      return;
+    }
     scheduleReconnect("connection lost: " + reason);
   }
 

@@ -71,14 +71,14 @@ class ClientContractTest extends ClientTestBase {
         .filteredOn(e -> !e.startsWith("status:"))
         .containsExactly("inbound:hello:echo:hello world", "reply:echo:held", "reply:echo:fresh");
 
-    // Status: connected, lost, retried (perhaps several times while the server was down), connected.
+    // Status: connected, drained by the stopping server (reconnect at once), retried (perhaps
+    // several times while the server was down), connected.
     Backoff backoff = Backoff.of(client.options(), java.util.random.RandomGenerator.getDefault());
     assertStatus(statuses.get(0), "CONNECTING", 0, -1);
     assertStatus(statuses.get(1), "CONNECTED", 0, -1);
     JsonObject lost = statuses.get(2);
-    assertStatus(lost, "DISCONNECTED", 1, -2);
-    assertThat(lost.getString("reason")).startsWith("connection lost");
-    assertThat(lost.getLong("nextRetryMs")).isBetween(backoff.minMillis(1), backoff.baseMillis(1));
+    assertStatus(lost, "DISCONNECTED", 0, -1);
+    assertThat(lost.getString("reason")).isEqualTo("connection lost: drained by the server (GOAWAY); reconnecting at once");
     int i = 3;
     while (!"CONNECTED".equals(statuses.get(i + 1).getString("state"))) {
       int attempt = statuses.get(i).getInteger("attempt");
@@ -268,14 +268,21 @@ class ClientContractTest extends ClientTestBase {
   }
 
   @Test
-  void controlFrameFromTheServer_isIgnoredAndTakesNoPlaceInReplyMatching() throws Exception {
-    get(FaultyServers.controlFrameThenGreeting(vertx, path, dev.unixsocket.wire.Control.GOAWAY, "welcome"));
-    deployClient(new ClientVerticle(options()));
+  void goAwayFromTheServer_takesNoPlaceInReplyMatching_endsWritingThereWithDone_andHoldsLaterMessages() throws Exception {
+    List<dev.unixsocket.wire.Control> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    get(FaultyServers.controlFrameThenGreeting(vertx, path, dev.unixsocket.wire.Control.GOAWAY, "welcome", received));
+    ClientVerticle client = new ClientVerticle(options());
+    deployClient(client);
     awaitInbound(1);
-    assertThat(get(request("x"))).isEqualTo("echo:x");
-    assertThat(inbound).hasSize(1);
     assertThat(inbound.get(0).body().toString()).isEqualTo("welcome");
     assertThat(inbound.get(0).headers().get(ClientVerticle.ORIGIN_HEADER)).isEqualTo(ClientVerticle.ORIGIN_UNSOLICITED);
+    await().atMost(WAIT).until(() -> received.size() == 2);
+    assertThat(received).containsExactly(dev.unixsocket.wire.Control.HELLO, dev.unixsocket.wire.Control.DONE);
+    // This server never closes: the message waits in the queue for the next connection.
+    Future<String> held = request("x");
+    await().atMost(WAIT).until(() -> client.queuedCount() == 1);
+    assertThat(held.isComplete()).isFalse();
+    assertThat(client.inFlightCount()).isZero();
   }
 
   @Test

@@ -107,7 +107,7 @@ abstract class ClientTestBase {
   }
 
   String startServer(Path at) throws Exception {
-    return get(vertx.deployVerticle(new ServerVerticle(new ServerOptions().setPath(at.toString()).setStopTimeoutMs(1_000))));
+    return get(vertx.deployVerticle(new ServerVerticle(new ServerOptions().setPath(at.toString()).setDrainTimeoutMs(1_000))));
   }
 
   void stopServer(String deploymentId) throws Exception {

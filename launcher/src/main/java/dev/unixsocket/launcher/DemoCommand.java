@@ -7,13 +7,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,15 +19,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
  * {@code uds demo}: the main job in one command. A server process and a console-client process,
  * as in production; messages through the client's stdin; the server stopped with SIGTERM and
- * started again on the same path halfway; every reply matched; a step-by-step summary on stdout.
+ * started again on the same path halfway, then taken over by a third with --replace; every reply
+ * matched; a step-by-step summary on stdout.
  * Both processes and the socket file are cleaned up whatever happens.
  */
 @Command(name = "demo",
@@ -41,8 +35,9 @@ import java.util.regex.Pattern;
     sortOptions = false,
     description = {
         "Shows the main job in one command: a server and a client process, a server restart, every reply.",
-        "Sends messages through the client process, restarts the server process once in the middle, and checks",
-        "that the client reconnected and that every message got its reply, in order. Prints what happened step",
+        "Sends messages through the client process, restarts the server process once in the middle, lets a new",
+        "server take it over with --replace, and checks that the client reconnected and that every message got",
+        "its reply, in order, none failed. Prints what happened step",
         "by step on stdout; the processes' last log lines go to stderr on failure (all of them with --keep-logs)."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
@@ -52,7 +47,9 @@ import java.util.regex.Pattern;
 final class DemoCommand implements Callable<Integer> {
 
   /** Longest wait for any one step (a JVM starting, a reply, a process stopping). */
-  private static final long STEP_TIMEOUT_SECONDS = 30;
+  private static final long STEP_TIMEOUT_SECONDS = DemoChild.STEP_TIMEOUT_SECONDS;
+  /** Short, so that a line-framed client (no control frames) is not held for the default 10 s. */
+  private static final String DRAIN_TIMEOUT = "2";
   /** The client's status line for a connection made; DISCONNECTED must not match it. */
   private static final Pattern CONNECTED = Pattern.compile("^uds client: CONNECTED ");
   private static final Pattern DISCONNECTED = Pattern.compile("^uds client: DISCONNECTED ");
@@ -79,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
   private long startNanos;
   private int step;
   /** Written by the main thread, read by the shutdown hook too. */
-  private final List<Child> children = new CopyOnWriteArrayList<>();
+  private final List<DemoChild> children = new CopyOnWriteArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -111,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (result != null) {
       out.println();
-      out.println("OK: " + result.replied + "/" + messages + " messages answered in order; server restarted once; client reconnected "
+      out.println("OK: " + result.replied + "/" + messages + " messages answered in order; server restarted once and taken over once; client reconnected "
           + result.reconnects + " time(s); " + seconds(System.nanoTime() - startNanos) + " in all");
     }
     out.flush();
@@ -143,12 +140,13 @@ final class DemoCommand implements Callable<Integer> {
   private Result run(Path socket) throws IOException, InterruptedException {
     int before = (messages + 1) / 2;
     int whileDown = (messages - before) / 2;
-    int after = messages - before - whileDown;
+    int after = (messages - before - whileDown + 1) / 2;
+    int duringTakeover = messages - before - whileDown - after;
     String sock = socket.toString();
 
     // Both JVMs start at once: the client retries until the server is up, as it would in production.
-    Child server = start("server-1", "server", "--path", sock, "--framing", framing);
-    Child client = start("client", "client", "--path", sock, "--framing", framing,
+    DemoChild server = start("server-1", "server", "--path", sock, "--framing", framing, "--drain-timeout", DRAIN_TIMEOUT);
+    DemoChild client = start("client", "client", "--path", sock, "--framing", framing,
         "--reconnect-initial", "100", "--reconnect-max", "1000", "--wait", "" + STEP_TIMEOUT_SECONDS);
     awaitReady(server, 1);
     String connected = client.awaitErr(CONNECTED.asPredicate(), "the client to connect");
@@ -158,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
     next = sendAndCheck(client, next, before);
     step("sent " + messagesRange(1, before) + ": " + replies(before) + ", each matching its message");
 
-    server.process.destroy(); // SIGTERM: the server flushes what it owes, removes its socket, exits 0
+    server.process.destroy(); // SIGTERM: the server removes its socket, drains, exits 0
     int code = server.waitFor("the server to stop after SIGTERM");
     if (code != 0) {
       throw new DemoFailure("the server exited with status " + code + " after SIGTERM, not 0");
@@ -173,7 +171,7 @@ final class DemoCommand implements Callable<Integer> {
       step("sent " + messagesRange(next, whileDown) + " while no server was listening: held in the client's queue");
     }
 
-    Child second = startServer(sock, 2);
+    DemoChild second = startServer(sock, 2);
     String reconnected = client.awaitErr(CONNECTED.asPredicate(), "the client to reconnect");
     step("client reconnected: " + status(reconnected));
     if (whileDown > 0) {
@@ -183,6 +181,25 @@ final class DemoCommand implements Callable<Integer> {
     if (after > 0) {
       next = sendAndCheck(client, next, after);
       step("sent " + messagesRange(next - after, after) + ": " + replies(after));
+    }
+
+    // A takeover: a third server starts with --replace; the second drains and exits by itself.
+    DemoChild third = awaitReady(start("server-3", "server", "--path", sock, "--framing", framing, "--drain-timeout",
+        DRAIN_TIMEOUT, "--replace"), 3);
+    if (duringTakeover > 0) {
+      for (int i = next; i < next + duringTakeover; i++) {
+        client.typeLine(message(i));
+      }
+    }
+    int drainedCode = second.waitFor("the replaced server to drain and exit");
+    if (drainedCode != 0) {
+      throw new DemoFailure("the replaced server exited with status " + drainedCode + ", not 0");
+    }
+    step("the replaced server (pid " + second.pid() + ") drained its connections and exited (exit 0)");
+    if (duringTakeover > 0) {
+      next = checkReplies(client, next, duringTakeover);
+      step("sent " + messagesRange(next - duringTakeover, duringTakeover) + " during the takeover: "
+          + replies(duringTakeover) + ", in order, none failed");
     }
 
     client.typeLine("q");
@@ -196,10 +213,10 @@ final class DemoCommand implements Callable<Integer> {
     }
     step("client ended (exit 0) and counted: " + summary.substring(summary.indexOf(": ") + 2));
 
-    second.process.destroy();
-    int secondCode = second.waitFor("the restarted server to stop");
-    if (secondCode != 0) {
-      throw new DemoFailure("the restarted server exited with status " + secondCode + " after SIGTERM, not 0");
+    third.process.destroy();
+    int thirdCode = third.waitFor("the last server to stop");
+    if (thirdCode != 0) {
+      throw new DemoFailure("the last server exited with status " + thirdCode + " after SIGTERM, not 0");
     }
     if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       throw new DemoFailure("the server stopped but left its socket file " + socket);
@@ -208,21 +225,24 @@ final class DemoCommand implements Callable<Integer> {
     return new Result(next - 1, client.errLines(CONNECTED.asPredicate()) - 1);
   }
 
-  private Child startServer(String sock, int number) throws IOException, InterruptedException {
-    return awaitReady(start("server-" + number, "server", "--path", sock, "--framing", framing), number);
+  private DemoChild startServer(String sock, int number) throws IOException, InterruptedException {
+    return awaitReady(start("server-" + number, "server", "--path", sock, "--framing", framing, "--drain-timeout",
+        DRAIN_TIMEOUT), number);
   }
 
-  private Child awaitReady(Child server, int number) throws InterruptedException {
+  private DemoChild awaitReady(DemoChild server, int number) throws InterruptedException {
     String ready = server.nextOut("the server to print 'listening on'");
     if (!ready.startsWith("listening on ")) {
       throw new DemoFailure("the server printed '" + ready + "' instead of 'listening on ...'");
     }
-    step((number == 1 ? "server started" : "server started again on the same path") + " (pid " + server.pid() + "): " + ready);
+    String what = number == 1 ? "server started" : number == 2 ? "server started again on the same path"
+        : "a new server took the path over with --replace";
+    step(what + " (pid " + server.pid() + "): " + ready);
     return server;
   }
 
   /** Types {@code count} messages, then reads their replies. */
-  private int sendAndCheck(Child client, int first, int count) throws IOException, InterruptedException {
+  private int sendAndCheck(DemoChild client, int first, int count) throws IOException, InterruptedException {
     for (int i = first; i < first + count; i++) {
       client.typeLine(message(i));
     }
@@ -230,7 +250,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Reads {@code count} reply lines and checks each against the message it answers, in order. */
-  private int checkReplies(Child client, int first, int count) throws InterruptedException {
+  private int checkReplies(DemoChild client, int first, int count) throws InterruptedException {
     for (int i = first; i < first + count; i++) {
       String reply = client.nextOut("the reply to message " + i);
       String expected = ServerOptions.DEFAULT_ECHO_PREFIX + message(i);
@@ -270,14 +290,14 @@ final class DemoCommand implements Callable<Integer> {
   // ---- the child processes -------------------------------------------------------------------
 
   /** Starts {@code uds ARGS} as a child process: this JVM's java and class path, this jar's Main. */
-  private Child start(String name, String... args) throws IOException {
+  private DemoChild start(String name, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaCommand());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
     Collections.addAll(cmd, args);
-    Child child = new Child(name, new ProcessBuilder(cmd).start());
+    DemoChild child = new DemoChild(name, new ProcessBuilder(cmd).start());
     children.add(child);
     return child;
   }
@@ -289,7 +309,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Kills what still runs and removes the socket file: the path did not exist when we began. */
   private synchronized void cleanUp(Path socket) {
-    for (Child c : children) {
+    for (DemoChild c : children) {
       if (c.process.isAlive()) {
         c.process.destroyForcibly();
         try {
@@ -308,7 +328,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private void printLogTails() {
     PrintWriter err = spec.commandLine().getErr();
-    for (Child c : children) {
+    for (DemoChild c : children) {
       List<String> log = c.log();
       err.println("--- " + c.name + " (pid " + c.pid() + "), last lines:");
       log.subList(Math.max(0, log.size() - 20), log.size()).forEach(err::println);
@@ -318,7 +338,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private Path writeLogs() throws IOException {
     Path dir = Files.createTempDirectory("uds-demo-");
-    for (Child c : children) {
+    for (DemoChild c : children) {
       Files.write(dir.resolve(c.name + ".log"), c.log(), StandardCharsets.UTF_8);
     }
     return dir;
@@ -331,107 +351,6 @@ final class DemoCommand implements Callable<Integer> {
     Result(int replied, int reconnects) {
       this.replied = replied;
       this.reconnects = reconnects;
-    }
-  }
-
-  /** A step that did not happen as it should: its message is the one line the user reads. */
-  private static final class DemoFailure extends RuntimeException {
-    DemoFailure(String message) {
-      super(message);
-    }
-  }
-
-  /** A child process whose stdout and stderr are read line by line and kept for the logs. */
-  private static final class Child {
-    final String name;
-    final Process process;
-    private final LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<String> err = new LinkedBlockingQueue<>();
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-    private final List<String> errSeen = new ArrayList<>();
-    private final Writer in;
-
-    Child(String name, Process process) {
-      this.name = name;
-      this.process = process;
-      pump(process.getInputStream(), out, "out");
-      pump(process.getErrorStream(), err, "err");
-      this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    }
-
-    private void pump(InputStream stream, LinkedBlockingQueue<String> lines, String label) {
-      Thread t = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            log.add(label + ": " + line);
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      }, "uds-demo-" + name + "-" + label);
-      t.setDaemon(true);
-      t.start();
-    }
-
-    long pid() {
-      return process.pid();
-    }
-
-    List<String> log() {
-      synchronized (log) {
-        return new ArrayList<>(log);
-      }
-    }
-
-    void typeLine(String line) throws IOException {
-      try {
-        in.write(line + "\n");
-        in.flush();
-      } catch (IOException e) {
-        throw new DemoFailure("cannot write to the " + name + " process: " + e.getMessage() + exitNote());
-      }
-    }
-
-    String nextOut(String what) throws InterruptedException {
-      String line = out.poll(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (line == null) {
-        throw new DemoFailure("waited " + STEP_TIMEOUT_SECONDS + " s for " + what + exitNote());
-      }
-      return line;
-    }
-
-    /** Waits for a stderr line that matches and returns it; earlier lines are kept for {@link #errLines}. */
-    String awaitErr(Predicate<String> match, String what) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STEP_TIMEOUT_SECONDS);
-      while (true) {
-        long left = deadline - System.nanoTime();
-        String line = left <= 0 ? null : err.poll(left, TimeUnit.NANOSECONDS);
-        if (line == null) {
-          throw new DemoFailure("waited " + STEP_TIMEOUT_SECONDS + " s for " + what + exitNote());
-        }
-        errSeen.add(line);
-        if (match.test(line)) {
-          return line;
-        }
-      }
-    }
-
-    /** How many stderr lines seen so far match. */
-    int errLines(Predicate<String> match) {
-      return (int) errSeen.stream().filter(match).count();
-    }
-
-    int waitFor(String what) throws InterruptedException {
-      if (!process.waitFor(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        throw new DemoFailure("waited " + STEP_TIMEOUT_SECONDS + " s for " + what);
-      }
-      return process.exitValue();
-    }
-
-    private String exitNote() {
-      return process.isAlive() ? "" : " (the " + name + " process exited with status " + process.exitValue() + ")";
     }
   }
 }

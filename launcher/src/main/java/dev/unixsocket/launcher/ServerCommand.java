@@ -2,6 +2,8 @@ package dev.unixsocket.launcher;
 
 import dev.unixsocket.server.FrameHandler;
 import dev.unixsocket.server.ServerOptions;
+import dev.unixsocket.server.ServerStartException;
+import dev.unixsocket.server.SocketActivation;
 import dev.unixsocket.server.ServerVerticle;
 import dev.unixsocket.wire.Framing;
 import dev.unixsocket.transport.TransportChoice;
@@ -17,6 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import io.vertx.core.Vertx;
 
 /** {@code uds server}: runs the server verticle in this process until SIGINT or SIGTERM. */
 @Command(name = "server",
@@ -102,6 +107,16 @@ final class ServerCommand implements Callable<Integer> {
       description = "Close a connection that completes no frame for this long (default: 0 = never).", defaultValue = "0")
   int idleTimeoutSeconds;
 
+  @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+      description = {"On stop or takeover: how long peers may take to confirm they stopped writing; then reading stops,",
+          "what was read is answered and the connection closes (default: ${DEFAULT-VALUE})."}, defaultValue = "10")
+  String drainTimeout;
+
+  @Option(names = "--replace",
+      description = {"Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a",
+          "listener), then tell the old server to drain and exit. Without it a live PATH is refused."})
+  boolean replace;
+
   @Mixin
   MetricsOption metrics;
 
@@ -111,14 +126,61 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ServerOptions options = options();
+    activation(options);
     Transport chosen = options.getTransport().resolve();
+    // Another `uds server --replace` taking our path over stops this process as SIGTERM does (exit
+    // 0); the consumer is there before the server verticle can be asked.
+    AtomicReference<VerticleRun> running = new AtomicReference<>();
+    AtomicReference<String> takenOver = new AtomicReference<>();
+    Consumer<Vertx> before = vertx -> {
+      vertx.eventBus().<String>localConsumer(ServerVerticle.TAKEN_OVER_ADDRESS, m -> {
+        m.reply(null);
+        takenOver.set("taken over by a new server at " + m.body());
+        VerticleRun r = running.get();
+        if (r != null) {
+          r.stopGracefully(takenOver.get());
+        }
+      });
+      VerticleRun.deployAll(deploy).accept(vertx);
+    };
     VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(),
-        cluster.settings(), VerticleRun.deployAll(deploy), ctx ->
+        cluster.settings(), before, ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
-            + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label() + ")"));
+            + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
+            + (options.getInheritedFd() >= 0 ? ", inherited fd " + options.getInheritedFd() : "") + ")"));
     System.out.flush();
+    running.set(run);
+    if (takenOver.get() != null) {
+      run.stopGracefully(takenOver.get());
+    }
     return run.awaitSignalAndStop();
+  }
+
+  /**
+   * systemd socket activation: when LISTEN_PID names this process, serve the socket passed
+   * instead of binding. Its path is the one served; a --path naming another is an error.
+   */
+  private void activation(ServerOptions options) {
+    boolean pathGiven = spec.commandLine().getParseResult().hasMatchedOption("--path");
+    String asked = Path.of(options.getPath()).toAbsolutePath().normalize().toString();
+    int fd = SocketActivation.listenFd(pathGiven ? asked : null);
+    if (fd < 0) {
+      return;
+    }
+    if (replace) {
+      throw new ServerStartException("--replace does not apply to a socket passed by systemd (LISTEN_FDS):"
+          + " restart the service instead; its socket keeps connections waiting meanwhile");
+    }
+    String bound = SocketActivation.boundPath(fd);
+    if (bound != null && pathGiven && !Path.of(bound).toAbsolutePath().normalize().toString().equals(asked)) {
+      throw new ServerStartException("socket activation: the socket passed (fd " + fd + ") is bound to " + bound
+          + ", not to --path " + asked);
+    }
+    options.setInheritedFd(fd);
+    if (bound != null) {
+      options.setPath(bound);
+    }
   }
 
   /**
@@ -143,7 +205,9 @@ final class ServerCommand implements Callable<Integer> {
           .setHandlerBatch(handlerBatch)
           .setAllowUids(ServerOptions.parseUids(String.join(",", allowUids)))
           .setMaxConnections(maxConnections)
-          .setIdleTimeoutSeconds(idleTimeoutSeconds);
+          .setIdleTimeoutSeconds(idleTimeoutSeconds)
+          .setDrainTimeoutMs(ServerOptions.secondsToMs(drainTimeout))
+          .setReplace(replace);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -41,6 +41,8 @@ final class VerticleRun implements VertxApplicationHooks {
   private volatile Vertx vertx;
   private volatile String deploymentId;
   private volatile Throwable failure;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
   private VerticleRun(Transport transport, MetricsEndpoint metrics, ClusterSettings cluster, Consumer<Vertx> beforeDeploy,
       Consumer<HookContext> onDeployed) {
@@ -88,18 +90,12 @@ final class VerticleRun implements VertxApplicationHooks {
     return vertx;
   }
 
-  /** Blocks until SIGINT or SIGTERM has stopped Vert.x (undeploying the verticle); returns the exit status. */
+  /**
+   * Blocks until SIGINT, SIGTERM or {@link #stopGracefully} has stopped Vert.x (undeploying the
+   * verticle); returns the exit status.
+   */
   int awaitSignalAndStop() {
-    CountDownLatch stopped = new CountDownLatch(1);
-    SignalHandler stop = signal -> {
-      log.info("received SIG{}; stopping", signal.getName());
-      try {
-        undeployThenClose(Future.succeededFuture());
-      } catch (Exception e) {
-        log.warn("stop failed: {}", Failures.describe(e));
-      }
-      stopped.countDown();
-    };
+    SignalHandler stop = signal -> stopGracefully("received SIG" + signal.getName());
     Signal.handle(new Signal("INT"), stop);
     Signal.handle(new Signal("TERM"), stop);
     try {
@@ -109,6 +105,23 @@ final class VerticleRun implements VertxApplicationHooks {
       Thread.currentThread().interrupt();
       return 1;
     }
+  }
+
+  /** Stops Vert.x as a signal does, once, on a thread of its own: {@link #awaitSignalAndStop} then returns 0. */
+  void stopGracefully(String why) {
+    if (!stopping.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("{}; stopping", why);
+    Thread stopper = new Thread(() -> {
+      try {
+        undeployThenClose(Future.succeededFuture());
+      } catch (Exception e) {
+        log.warn("stop failed: {}", Failures.describe(e));
+      }
+      stopped.countDown();
+    }, "uds-stop");
+    stopper.start();
   }
 
   /** Stops Vert.x from this process. */

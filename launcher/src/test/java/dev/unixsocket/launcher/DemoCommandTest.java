@@ -39,7 +39,7 @@ class DemoCommandTest {
   }
 
   @Test
-  void restartsTheServerOnceAndAccountsForEveryMessage() throws Exception {
+  void restartsTheServerOnceTakesItOverOnceAndAccountsForEveryMessage() throws Exception {
     try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--messages", "7", "--path", path.toString())) {
       List<String> out = allOut(demo);
       assertThat(demo.waitFor()).as("exit status; stdout: %s", out).isZero();
@@ -52,11 +52,14 @@ class DemoCommandTest {
           .contains("server started again on the same path")
           .contains("client reconnected: CONNECTED " + path + " (connected on reconnect attempt ")
           .contains("the queued message 5 went out after the reconnect: 1 reply, in order")
-          .contains("sent messages 6-7: 2 replies")
+          .contains("sent message 6: 1 reply")
+          .contains("a new server took the path over with --replace (pid ")
+          .contains("drained its connections and exited (exit 0)")
+          .contains("sent message 7 during the takeover: 1 reply, in order, none failed")
           .contains("counted: 7 sent, 7 replied, 0 failed")
           .contains("removed " + path);
       assertThat(out.get(out.size() - 1))
-          .startsWith("OK: 7/7 messages answered in order; server restarted once; client reconnected 1 time(s); ");
+          .startsWith("OK: 7/7 messages answered in order; server restarted once and taken over once; client reconnected 2 time(s); ");
     }
     assertThat(path).doesNotExist();
   }

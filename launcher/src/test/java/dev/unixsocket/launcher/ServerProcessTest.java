@@ -67,7 +67,7 @@ class ServerProcessTest {
     ChildProcess second = uds("server", "--path", path.toString());
     assertThat(second.waitFor()).isEqualTo(1);
     assertThat(second.stderr().strip()).isEqualTo("uds server: cannot listen on " + path
-        + ": in use by a running server; stop it first or choose another path");
+        + ": in use by a running server; stop it first, take it over with --replace, or choose another path");
     assertThat(echo(path, "first")).isEqualTo("echo:first");
   }
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
@@ -50,8 +51,24 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   static Future<Acceptor> bind(ContextInternal context, String bindPath, String path, ServerOptions options,
       ServerStats stats, List<ConnectionGroup> groups) {
     VertxInternal vertx = context.owner();
-    Acceptor acceptor = new Acceptor(options, path, stats, groups);
     ServerChannel channel = vertx.transport().serverChannelFactory(true).newChannel();
+    return register(context, channel, vertx.transport().convert(SocketAddress.domainSocketAddress(bindPath)),
+        new Acceptor(options, path, stats, groups));
+  }
+
+  /**
+   * Accepts on a listening socket this process inherited (socket activation): registered as it
+   * is, never bound, and never unlinked on close (Netty deletes only a path it bound itself).
+   * Epoll only.
+   */
+  static Future<Acceptor> adopt(ContextInternal context, int fd, String path, ServerOptions options,
+      ServerStats stats, List<ConnectionGroup> groups) {
+    return register(context, new EpollServerDomainSocketChannel(fd, true), null, new Acceptor(options, path, stats, groups));
+  }
+
+  private static Future<Acceptor> register(ContextInternal context, ServerChannel channel,
+      java.net.SocketAddress bindTo, Acceptor acceptor) {
+    VertxInternal vertx = context.owner();
     channel.pipeline().addLast(acceptor);
     acceptor.channel = channel;
     EventLoop loop = vertx.acceptorEventLoopGroup().next();
@@ -62,7 +79,11 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
         bound.fail(registered.cause());
         return;
       }
-      channel.bind(vertx.transport().convert(SocketAddress.domainSocketAddress(bindPath))).addListener(b -> {
+      if (bindTo == null) {
+        bound.complete(acceptor);
+        return;
+      }
+      channel.bind(bindTo).addListener(b -> {
         if (b.isSuccess()) {
           bound.complete(acceptor);
         } else {
@@ -109,6 +130,19 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     log.warn("{}: cannot accept a connection: {}", path, cause.toString());
     ctx.channel().config().setAutoRead(false);
     ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Completes once the listener has accepted the connections waiting in its backlog: two turns of
+   * its event loop, whose I/O (the accepts) runs before its tasks. Closing a listener resets the
+   * connections still in its backlog, so a stop that unlinked the path first calls this, then
+   * {@link #close}, and loses none.
+   */
+  Future<Void> acceptBacklog() {
+    Promise<Void> done = Promise.promise();
+    EventLoop loop = channel.eventLoop();
+    loop.execute(() -> loop.execute(done::complete));
+    return done.future();
   }
 
   /** Stops accepting; connections already accepted carry on. */

@@ -77,6 +77,12 @@ final class ConnectionGroup {
   private ServerConnection first;
   private ScheduledFuture<?> idleTask;
   private Promise<Void> drained;
+  /** A graceful stop or a takeover is under way. */
+  private boolean draining;
+  /** The drain timeout has passed: connections accepted now are only answered and closed. */
+  private boolean drainExpired;
+  /** Asked when a peer sends TAKEOVER: null to accept, else the reason for refusing. */
+  private final java.util.function.Function<Peer, String> takeovers;
 
   /** How the connections size their reads (shared: it is stateless; each channel gets a handle). */
   static RecvByteBufAllocator receiveSizes() {
@@ -84,7 +90,8 @@ final class ConnectionGroup {
   }
 
   ConnectionGroup(ContextInternal context, ServerOptions options, String path, ServerStats stats, ByteBuf prefix,
-      MeterRegistry registry) {
+      MeterRegistry registry, java.util.function.Function<Peer, String> takeovers) {
+    this.takeovers = takeovers;
     this.context = context;
     this.loop = context.nettyEventLoop();
     this.options = options;
@@ -135,8 +142,8 @@ final class ConnectionGroup {
       first.previous = connection;
     }
     first = connection;
-    if (drained != null) {
-      connection.closeWhenAnswered(); // accepted just before the stop
+    if (drainExpired) {
+      connection.closeWhenAnswered(); // accepted after the drain timeout
     }
   }
 
@@ -180,35 +187,52 @@ final class ConnectionGroup {
   }
 
   /**
-   * Graceful stop: every connection stops reading, answers what it read and closes; those still
-   * open after {@code timeoutMs} are closed as they are. Completes when all are closed.
+   * Graceful stop (drain): peers that understand control frames get GOAWAY and are closed once
+   * their DONE is read and answered; after {@code drainMs} every connection still open stops
+   * reading, answers what it read and closes; after {@code hardMs} those still open (a peer that
+   * does not read its replies) are closed as they are. Completes when all are closed.
    */
-  Future<Void> shutdown(long timeoutMs) {
+  Future<Void> shutdown(long drainMs, long hardMs) {
     Promise<Void> done = context.promise();
     loop.execute(() -> {
       if (idleTask != null) {
         idleTask.cancel(false);
       }
       drained = done;
-      for (ServerConnection c = first; c != null; ) {
-        ServerConnection next = c.next;
-        c.closeWhenAnswered();
-        c = next;
-      }
+      draining = true;
+      each(ServerConnection::drain);
       if (first == null) {
         done.tryComplete();
         return;
       }
-      ScheduledFuture<?> timeout = loop.schedule(() -> {
-        for (ServerConnection c = first; c != null; ) {
-          ServerConnection next = c.next;
-          c.forceClose();
-          c = next;
-        }
-      }, timeoutMs, TimeUnit.MILLISECONDS);
-      done.future().onComplete(ar -> timeout.cancel(false));
+      ScheduledFuture<?> expire = loop.schedule(() -> {
+        drainExpired = true;
+        each(ServerConnection::closeWhenAnswered);
+      }, drainMs, TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> hard = loop.schedule(() -> each(ServerConnection::forceClose), hardMs, TimeUnit.MILLISECONDS);
+      done.future().onComplete(ar -> {
+        expire.cancel(false);
+        hard.cancel(false);
+      });
     });
     return done.future();
+  }
+
+  private void each(java.util.function.Consumer<ServerConnection> action) {
+    for (ServerConnection c = first; c != null; ) {
+      ServerConnection next = c.next;
+      action.accept(c);
+      c = next;
+    }
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  /** A peer asked for a takeover: null when accepted, else why not. */
+  String takeover(Peer peer) {
+    return takeovers.apply(peer);
   }
 
   FrameSpan span() {

@@ -43,7 +43,8 @@ record Peer(int pid, int uid) {
     return uid >= 0;
   }
 
-  private static int uidOf(String user) {
+  /** A user name as a uid, through /etc/passwd; a name that is a number is that uid; -1 when unknown. */
+  static int uidOf(String user) {
     try {
       List<String> lines = Files.readAllLines(Path.of("/etc/passwd"));
       for (String line : lines) {

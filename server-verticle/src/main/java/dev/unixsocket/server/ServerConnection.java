@@ -8,11 +8,14 @@ import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * One client connection, the only handler of its Netty pipeline:
@@ -43,8 +46,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   ServerConnection next;
   /** No more reading: close once what was read is answered. */
   boolean closing;
-  /** The peer said HELLO: it understands control frames, and only such a peer is sent one. */
+  /** The peer sent HELLO: it understands control frames, and only such a peer is sent any. */
   boolean controlFrames;
+  /** GOAWAY was written: the peer sends DONE after its last data frame. */
+  private boolean goneAway;
   /** The bytes of a frame not complete yet, kept across reads; null between frames. */
   private ByteBuf partial;
   /** How much of {@link #partial} the line search has covered already. */
@@ -149,17 +154,60 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   abstract void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length);
 
   /**
-   * One control frame, in frame order with the data frames; its payload is {@code length} bytes
-   * of {@code data} at {@code index}, valid during this call only. HELLO marks a peer that
-   * understands control frames; any other is not expected from a peer yet, so it is a bad frame.
+   * One control frame (length framing only): its payload is {@code length} bytes of {@code data}
+   * at {@code index}, valid during this call only. HELLO marks a peer that understands control
+   * frames; DONE ends its writing (answer what was read, close); TAKEOVER asks this server to
+   * hand over its path; anything else closes the connection.
    */
   void control(ChannelHandlerContext ctx, Control code, ByteBuf data, int index, int length) {
     if (code == Control.HELLO) {
       controlFrames = true;
+      if (group.draining()) {
+        goAway();
+      }
+    } else if (code == Control.DONE && controlFrames) {
+      // The peer writes nothing more here: everything it sent has been read.
+      closeWhenAnswered();
+    } else if (code == Control.TAKEOVER && controlFrames) {
+      String refusal = group.takeover(peer());
+      if (refusal == null) {
+        log.info("{}: takeover requested: handing the path over and draining", name());
+        sendControl(Control.TAKEOVER_OK, Unpooled.EMPTY_BUFFER);
+      } else {
+        log.warn("{}: takeover refused: {}", name(), refusal);
+        byte[] reason = refusal.getBytes(StandardCharsets.UTF_8);
+        sendControl(Control.REFUSED, Unpooled.wrappedBuffer(reason, 0, Math.min(reason.length, Control.MAX_PAYLOAD)));
+      }
+    } else {
+      log.warn("{}: closing connection: unexpected control frame {}{}", name(), code, controlFrames ? "" : " before HELLO");
+      closeWhenAnswered();
+    }
+  }
+
+  /**
+   * Drain begins: a peer that understands control frames is told to stop writing (GOAWAY) and
+   * keeps being read and answered until its DONE; a plain peer is served as before until the
+   * drain timeout.
+   */
+  void drain() {
+    if (controlFrames) {
+      goAway();
+    }
+  }
+
+  private void goAway() {
+    if (goneAway || closing || !isOpen()) {
       return;
     }
-    log.warn("{}: closing connection: unexpected control frame {}", name(), code);
-    closeWhenAnswered();
+    goneAway = true;
+    sendControl(Control.GOAWAY, Unpooled.EMPTY_BUFFER);
+  }
+
+  /** Control frames go straight out: they take no place among the replies. */
+  private void sendControl(Control code, ByteBuf payload) {
+    ByteBuf out = ctx.alloc().ioBuffer(4 + payload.readableBytes());
+    Framing.LENGTH.writeControl(out, code, payload);
+    ctx.writeAndFlush(out);
   }
 
   /** After each read that completed frames: how many, and their payload bytes. */

@@ -35,8 +35,11 @@ public class ServerOptions {
   public static final int DEFAULT_INSTANCES = 1;
   /** epoll where available. */
   public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.AUTO;
-  /** How long a graceful stop waits for connections to flush their replies, in milliseconds. */
-  public static final long DEFAULT_STOP_TIMEOUT_MS = 5_000;
+  /**
+   * How long a graceful stop waits for peers to confirm they stopped writing (section 6 of the
+   * spec: drain) before it stops reading, answers what it read and closes: 10 s.
+   */
+  public static final long DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
   /** Frames are echoed unless an event-bus handler is asked for. */
   public static final FrameHandler DEFAULT_HANDLER = FrameHandler.ECHO;
   /** Where the event-bus handler sends each frame. */
@@ -65,7 +68,9 @@ public class ServerOptions {
   private int socketMode = DEFAULT_SOCKET_MODE;
   private int instances = DEFAULT_INSTANCES;
   private TransportChoice transport = DEFAULT_TRANSPORT;
-  private long stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS;
+  private long drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS;
+  private boolean replace;
+  private int inheritedFd = -1;
   private FrameHandler handler = DEFAULT_HANDLER;
   private String inboundAddress = DEFAULT_INBOUND_ADDRESS;
   private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
@@ -87,7 +92,9 @@ public class ServerOptions {
     this.socketMode = other.socketMode;
     this.instances = other.instances;
     this.transport = other.transport;
-    this.stopTimeoutMs = other.stopTimeoutMs;
+    this.drainTimeoutMs = other.drainTimeoutMs;
+    this.replace = other.replace;
+    this.inheritedFd = other.inheritedFd;
     this.handler = other.handler;
     this.inboundAddress = other.inboundAddress;
     this.requestTimeoutMs = other.requestTimeoutMs;
@@ -116,7 +123,15 @@ public class ServerOptions {
         ? ((Number) mode).intValue() : parseMode(String.valueOf(mode))));
     fields.readInt("instances", this::setInstances);
     fields.readString("transport", v -> setTransport(TransportChoice.of(v)));
-    fields.readLong("stopTimeoutMs", this::setStopTimeoutMs);
+    fields.readLong("stopTimeoutMs", this::setDrainTimeoutMs); // the name before drain existed
+    fields.readValue("drainTimeoutSeconds", v -> setDrainTimeoutMs(secondsToMs(v)));
+    fields.readValue("replace", v -> {
+      if (!(v instanceof Boolean)) {
+        throw new IllegalArgumentException("must be true or false");
+      }
+      setReplace((Boolean) v);
+    });
+    fields.readInt("inheritedFd", this::setInheritedFd);
     fields.readString("handler", v -> setHandler(FrameHandler.of(v)));
     fields.readString("inboundAddress", this::setInboundAddress);
     fields.readLong("requestTimeoutMs", this::setRequestTimeoutMs);
@@ -136,7 +151,9 @@ public class ServerOptions {
         .put("socketMode", Integer.toOctalString(socketMode))
         .put("instances", instances)
         .put("transport", transport.label())
-        .put("stopTimeoutMs", stopTimeoutMs)
+        .put("drainTimeoutSeconds", drainTimeoutMs % 1000 == 0 ? (Object) (drainTimeoutMs / 1000) : (Object) (drainTimeoutMs / 1000.0))
+        .put("replace", replace)
+        .put("inheritedFd", inheritedFd)
         .put("handler", handler.label())
         .put("inboundAddress", inboundAddress)
         .put("requestTimeoutMs", requestTimeoutMs)
@@ -230,16 +247,57 @@ public class ServerOptions {
     return this;
   }
 
-  public long getStopTimeoutMs() {
-    return stopTimeoutMs;
+  public long getDrainTimeoutMs() {
+    return drainTimeoutMs;
   }
 
-  /** How long a graceful stop waits for connections to flush (0 or more milliseconds). */
-  public ServerOptions setStopTimeoutMs(long stopTimeoutMs) {
-    if (stopTimeoutMs < 0) {
-      throw new IllegalArgumentException("stopTimeoutMs must be >= 0, was " + stopTimeoutMs);
+  /**
+   * How long a graceful stop (or a takeover) lets peers finish (0 or more milliseconds): a peer
+   * that understands control frames is told to stop writing and closed once it confirms; any
+   * peer still open when this passes stops being read, gets the replies to what was read, and
+   * is closed.
+   */
+  public ServerOptions setDrainTimeoutMs(long drainTimeoutMs) {
+    if (drainTimeoutMs < 0) {
+      throw new IllegalArgumentException("drainTimeout must be >= 0, was " + drainTimeoutMs + " ms");
     }
-    this.stopTimeoutMs = stopTimeoutMs;
+    this.drainTimeoutMs = drainTimeoutMs;
+    return this;
+  }
+
+  /** The drain timeout under its former name (JSON {@code stopTimeoutMs} is still read). */
+  @Deprecated
+  public ServerOptions setStopTimeoutMs(long stopTimeoutMs) {
+    return setDrainTimeoutMs(stopTimeoutMs);
+  }
+
+  public boolean isReplace() {
+    return replace;
+  }
+
+  /**
+   * Take over the path from a live server of ours instead of refusing it: bind beside the path,
+   * rename the new socket over it, then ask the old server (same uid, or root) to drain and exit.
+   */
+  public ServerOptions setReplace(boolean replace) {
+    this.replace = replace;
+    return this;
+  }
+
+  public int getInheritedFd() {
+    return inheritedFd;
+  }
+
+  /**
+   * Serve this already listening Unix socket descriptor instead of binding the path (systemd
+   * socket activation: see {@link SocketActivation#listenFd(String)}); -1, the default, binds.
+   * The socket is never unlinked by the server. Epoll only.
+   */
+  public ServerOptions setInheritedFd(int inheritedFd) {
+    if (inheritedFd < -1) {
+      throw new IllegalArgumentException("inheritedFd must be a descriptor (>= 0) or -1 for none, was " + inheritedFd);
+    }
+    this.inheritedFd = inheritedFd;
     return this;
   }
 
@@ -376,6 +434,20 @@ public class ServerOptions {
     }
     this.maxQueuedBytes = maxQueuedBytes;
     return this;
+  }
+
+  /** Seconds, whole or fractional (a number or its text), as milliseconds. */
+  public static long secondsToMs(Object seconds) {
+    double s;
+    try {
+      s = seconds instanceof Number ? ((Number) seconds).doubleValue() : Double.parseDouble(String.valueOf(seconds).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("seconds must be a number such as 10 or 0.5, was '" + seconds + "'");
+    }
+    if (!(s >= 0) || s > Long.MAX_VALUE / 1000.0) {
+      throw new IllegalArgumentException("seconds must be 0 or more, was " + seconds);
+    }
+    return Math.round(s * 1000);
   }
 
   /** Parses a list such as {@code 1000,1001}. */

@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -51,13 +52,16 @@ final class SocketFile {
   private final int mode;
   private final Path privateDir;
   private final Path bindPath;
+  /** A live server holds the path and we are to take it over ({@code --replace}). */
+  private final boolean replacing;
   private Object fileKey;
 
-  private SocketFile(Path path, int mode, Path privateDir, Path bindPath) {
+  private SocketFile(Path path, int mode, Path privateDir, Path bindPath, boolean replacing) {
     this.path = path;
     this.mode = mode;
     this.privateDir = privateDir;
     this.bindPath = bindPath;
+    this.replacing = replacing;
   }
 
   /**
@@ -66,6 +70,14 @@ final class SocketFile {
    * @throws ServerStartException with a one-line reason when the server cannot serve at this path
    */
   static SocketFile prepare(String pathText, int mode, boolean wsl) {
+    return prepare(pathText, mode, wsl, false);
+  }
+
+  /**
+   * As {@link #prepare(String, int, boolean)}; with {@code replace}, a live server at the path is
+   * not refused: {@link #replacing()} says so, and {@link #publish()} renames over its socket.
+   */
+  static SocketFile prepare(String pathText, int mode, boolean wsl, boolean replace) {
     Path path = Paths.get(pathText).toAbsolutePath().normalize();
     String shown = path.toString();
     if (wsl && WINDOWS_DRIVE.matcher(shown).matches()) {
@@ -84,17 +96,23 @@ final class SocketFile {
       throw new ServerStartException("cannot listen on " + shown + ": directory " + dir + " is not writable by this user");
     }
     warnIfOthersCanReplace(dir);
-    clearStale(path);
+    boolean live = clearStale(path, replace);
     Path privateDir = createPrivateDir(dir);
     Path bindPath = privateDir.resolve("s");
     if (bindPath.toString().getBytes(StandardCharsets.UTF_8).length > ServerOptions.MAX_PATH_BYTES) {
+      if (live) {
+        deleteQuietly(privateDir);
+        throw new ServerStartException("cannot replace the server at " + shown + ": --replace binds in a private directory"
+            + " beside the path, and that name would exceed the kernel's limit of " + ServerOptions.MAX_PATH_BYTES
+            + " bytes; use a shorter path");
+      }
       // The private path would be too long for the kernel: bind at the path itself and set the
       // mode right after, accepting a short window in which the umask decides who may connect.
       deleteQuietly(privateDir);
       log.debug("{}: path too long for a private bind directory; binding in place", shown);
-      return new SocketFile(path, mode, null, path);
+      return new SocketFile(path, mode, null, path, false);
     }
-    return new SocketFile(path, mode, privateDir, bindPath);
+    return new SocketFile(path, mode, privateDir, bindPath, live);
   }
 
   /** True on Windows Subsystem for Linux, where /mnt/c and the like are Windows drives. */
@@ -129,12 +147,13 @@ final class SocketFile {
     return false;
   }
 
-  private static void clearStale(Path path) {
+  /** Removes a stale socket; returns true when a live one is there and {@code replace} allows that. */
+  private static boolean clearStale(Path path, boolean replace) {
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
-      return;
+      return false;
     } catch (IOException e) {
       throw new ServerStartException("cannot listen on " + path + ": cannot inspect the existing file (" + e.getMessage() + ")");
     }
@@ -143,8 +162,11 @@ final class SocketFile {
           + " it was left alone: remove it or choose another path");
     }
     if (acceptsConnection(path)) {
+      if (replace) {
+        return true;
+      }
       throw new ServerStartException("cannot listen on " + path + ": in use by a running server;"
-          + " stop it first or choose another path");
+          + " stop it first, take it over with --replace, or choose another path");
     }
     try {
       Files.delete(path);
@@ -154,6 +176,7 @@ final class SocketFile {
     } catch (IOException e) {
       throw new ServerStartException("cannot listen on " + path + ": cannot remove the stale socket file (" + e.getMessage() + ")");
     }
+    return false;
   }
 
   private static boolean isSocket(Path path, BasicFileAttributes attrs) {
@@ -205,6 +228,11 @@ final class SocketFile {
     return bindPath.toString();
   }
 
+  /** A live server was at the path when prepared, and publishing replaces it. */
+  boolean replacing() {
+    return replacing;
+  }
+
   /** The public path. */
   Path path() {
     return path;
@@ -222,7 +250,16 @@ final class SocketFile {
       abandon();
       throw new ServerStartException("cannot set mode " + Integer.toOctalString(mode) + " on " + path + " (" + e.getMessage() + ")");
     }
-    if (privateDir != null) {
+    if (replacing) {
+      try {
+        // rename(2): the path names the old socket until this instant and ours from it on.
+        Files.move(bindPath, path, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        abandon();
+        throw new ServerStartException("cannot replace " + path + ": cannot rename the new socket over it (" + e.getMessage() + ")");
+      }
+      abandon();
+    } else if (privateDir != null) {
       try {
         Files.createLink(path, bindPath);
       } catch (FileAlreadyExistsException e) {

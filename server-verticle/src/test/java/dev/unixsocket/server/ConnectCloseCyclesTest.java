@@ -48,7 +48,7 @@ class ConnectCloseCyclesTest {
   @ValueSource(strings = {"EPOLL", "NIO"})
   void tenThousandConnectCloseCyclesLeaveOpenFileDescriptorsAtTheBaseline(String transport) throws Exception {
     vertx = Vertx.builder().withTransport(transport.equals("EPOLL") ? Transport.EPOLL : Transport.NIO).build();
-    ServerVerticle server = new ServerVerticle(new ServerOptions().setPath(path.toString()));
+    ServerVerticle server = new ServerVerticle(new ServerOptions().setPath(path.toString()).setDrainTimeoutMs(500));
     vertx.deployVerticle(server).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
 
     // Warm up first, so that lazily opened descriptors (native libraries, selectors) are in the baseline.

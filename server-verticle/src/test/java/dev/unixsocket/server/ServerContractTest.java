@@ -340,7 +340,7 @@ class ServerContractTest {
 
   @Test
   void gracefulStopRemovesTheSocketFile() throws Exception {
-    String id = start(options());
+    String id = start(options().setDrainTimeoutMs(200)); // a plain peer is served until the drain timeout
     try (BlockingClient c = BlockingClient.connect(path)) {
       c.writeFrame("bye");
       assertThat(c.readFrame()).isEqualTo("echo:bye");
@@ -608,7 +608,7 @@ class ServerContractTest {
   void gracefulStopWaitsForEventBusRepliesAlreadyOwed() throws Exception {
     java.util.concurrent.CompletableFuture<io.vertx.core.eventbus.Message<Buffer>> held = new java.util.concurrent.CompletableFuture<>();
     vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS, held::complete);
-    String id = start(options().setHandler(FrameHandler.EVENTBUS));
+    String id = start(options().setHandler(FrameHandler.EVENTBUS).setDrainTimeoutMs(500));
     try (BlockingClient c = BlockingClient.connect(path)) {
       c.writeFrame("owed");
       io.vertx.core.eventbus.Message<Buffer> request = held.get(10, TimeUnit.SECONDS);

@@ -26,7 +26,7 @@ class ServerOptionsTest {
   private static ServerOptions everyFieldChanged() {
     return new ServerOptions()
         .setPath("/tmp/so.sock").setFraming(Framing.LINE).setEchoPrefix("e>").setMaxFrame(1234)
-        .setSocketMode(0660).setInstances(3).setTransport(TransportChoice.NIO).setStopTimeoutMs(77)
+        .setSocketMode(0660).setInstances(3).setTransport(TransportChoice.NIO).setDrainTimeoutMs(77).setReplace(true).setInheritedFd(3)
         .setHandler(FrameHandler.EVENTBUS).setInboundAddress("in").setRequestTimeoutMs(88)
         .setErrorPrefix("err>").setMaxInFlight(9).setHandlerBatch(32).setAllowUids(Set.of(1000, 1001)).setMaxConnections(5)
         .setIdleTimeoutSeconds(6).setMaxQueuedBytes(4096);

@@ -85,7 +85,7 @@ class SlowReaderMemoryTest {
 
   private void hogsStayBounded(String transport, int hogCount, int payload) throws Exception {
     vertx = Vertx.builder().withTransport(transport.equals("EPOLL") ? Transport.EPOLL : Transport.NIO).build();
-    server = new ServerVerticle(new ServerOptions().setPath(path.toString()).setMaxQueuedBytes(MAX_QUEUED_BYTES));
+    server = new ServerVerticle(new ServerOptions().setPath(path.toString()).setMaxQueuedBytes(MAX_QUEUED_BYTES).setDrainTimeoutMs(500));
     vertx.deployVerticle(server).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     try (BlockingClient other = BlockingClient.connect(path)) {
       roundTrips(other, 100); // warm-up: buffers and pools the server allocates anyway

@@ -44,6 +44,32 @@ public final class BlockingClient implements AutoCloseable {
     return StandardCharsets.UTF_8.decode(readFully(header.getInt())).toString();
   }
 
+  /** A control frame of the length framing: 0x80, code, payload length (2 bytes), payload. */
+  public void writeControl(int code, byte... payload) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(4 + payload.length).put((byte) 0x80).put((byte) code)
+        .putShort((short) payload.length).put(payload).flip();
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+
+  /** What came next: a data frame (code -1) or a control frame (its code), with its payload as text. */
+  public record Received(int code, String text) {
+    public static Received data(String text) {
+      return new Received(-1, text);
+    }
+  }
+
+  /** Reads the next frame of the length framing, data or control. */
+  public Received read() throws IOException {
+    int header = readFully(4).getInt();
+    if (header < 0) {
+      int code = (header >>> 16) & 0xff;
+      return new Received(code, StandardCharsets.UTF_8.decode(readFully(header & 0xffff)).toString());
+    }
+    return Received.data(StandardCharsets.UTF_8.decode(readFully(header)).toString());
+  }
+
   public String readLine() throws IOException {
     StringBuilder sb = new StringBuilder();
     ByteBuffer one = ByteBuffer.allocate(1);

@@ -57,6 +57,26 @@ public final class ChildProcess implements AutoCloseable {
     return new ChildProcess(pb.start());
   }
 
+  /** Starts {@code main} in a child JVM under a wrapper command, such as {@code systemd-socket-activate -l PATH}. */
+  public static ChildProcess startUnder(List<String> wrapper, Class<?> main, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(wrapper);
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+        "-cp", System.getProperty("java.class.path"), main.getName()));
+    cmd.addAll(List.of(args));
+    return new ChildProcess(new ProcessBuilder(cmd).start());
+  }
+
+  /** The next stdout line matching, skipping the others. */
+  public String awaitOut(Predicate<String> match) throws InterruptedException {
+    while (true) {
+      String line = nextOut();
+      if (match.test(line)) {
+        return line;
+      }
+    }
+  }
+
   private static Thread pump(InputStream stream, LinkedBlockingQueue<String> lines, List<String> copy) {
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {

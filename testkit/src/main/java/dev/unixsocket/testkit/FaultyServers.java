@@ -13,6 +13,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -88,7 +89,10 @@ public final class FaultyServers {
           Echo echo = new Echo(prefix);
           socket.handler(chunk -> {
             if (first) {
-              socket.write(Buffer.buffer().appendInt(100).appendString("ech")).onComplete(v -> socket.close());
+              // Broken at the first data frame; a HELLO alone (a control frame) gets no answer.
+              if (echo.answer(chunk).length() > 0) {
+                socket.write(Buffer.buffer().appendInt(100).appendString("ech")).onComplete(v -> socket.close());
+              }
               return;
             }
             socket.write(echo.answer(chunk));
@@ -115,14 +119,15 @@ public final class FaultyServers {
    * An echo server that starts every connection with a control frame (which a server sends only
    * to a peer that said HELLO) and then a data frame nobody asked for.
    */
-  public static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting) {
+  public static Future<NetServer> controlFrameThenGreeting(Vertx vertx, Path path, Control code, String greeting,
+      List<Control> received) {
     return vertx.createNetServer()
         .connectHandler(socket -> {
           Buffer first = Buffer.buffer();
           Framing.LENGTH.appendControl(first, code, null);
           Framing.LENGTH.appendChecked(Buffer.buffer(greeting), first);
           socket.write(first);
-          Echo echo = new Echo(Buffer.buffer("echo:"));
+          Echo echo = new Echo(Buffer.buffer("echo:"), received);
           socket.handler(chunk -> socket.write(echo.answer(chunk)));
         })
         .listen(SocketAddress.domainSocketAddress(path.toString()));
@@ -134,8 +139,14 @@ public final class FaultyServers {
     private Buffer out;
 
     Echo(Buffer prefix) {
+      this(prefix, new java.util.ArrayList<>());
+    }
+
+    /** Control frames from the client (HELLO, DONE) are recorded in {@code received}, not answered. */
+    Echo(Buffer prefix, List<Control> received) {
       this.reader = new FrameReader(Framing.LENGTH, Framing.DEFAULT_MAX_FRAME, (data, index, length) ->
-          Framing.LENGTH.appendChecked(prefix.copy().appendBuffer(BufferInternal.buffer(data.slice(index, length))), out));
+          Framing.LENGTH.appendChecked(prefix.copy().appendBuffer(BufferInternal.buffer(data.slice(index, length))), out),
+          (code, data, index, length) -> received.add(code));
     }
 
     Buffer answer(Buffer chunk) {

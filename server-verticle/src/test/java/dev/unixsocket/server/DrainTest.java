@@ -1,0 +1,272 @@
+package dev.unixsocket.server;
+
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.BlockingClient.Received;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.unixsocket.server.ServerContractTest.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Drain on a graceful stop and takeover by a new server (issue 10), on real sockets with a
+ * blocking JDK peer that speaks the control frames by hand.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DrainTest {
+
+  private static final int GOAWAY = 0x02;
+  private static final int DONE = 0x03;
+  private static final int HELLO = 0x01;
+  private static final int TAKEOVER = 0x04;
+  private static final int TAKEOVER_OK = 0x05;
+  private static final int REFUSED = 0x06;
+
+  private Vertx vertx;
+  private Path path;
+  private final List<Vertx> others = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
+    path = Path.of("/tmp/ud-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    await(vertx.close());
+    for (Vertx v : others) {
+      await(v.close());
+    }
+    Files.deleteIfExists(path);
+  }
+
+  private ServerOptions options() {
+    return new ServerOptions().setPath(path.toString());
+  }
+
+  private String start(Vertx on, ServerOptions options) throws Exception {
+    return await(on.deployVerticle(new ServerVerticle(options)));
+  }
+
+  private static BlockingClient hello(Path path) throws IOException {
+    BlockingClient c = BlockingClient.connect(path);
+    c.writeControl(HELLO, (byte) 1);
+    return c;
+  }
+
+  @Test
+  void peerThatSaidHelloIsToldToGoAwayAnsweredUntilItsDoneThenClosed() throws Exception {
+    String id = start(vertx, options());
+    try (BlockingClient c = hello(path)) {
+      c.writeFrame("before");
+      assertThat(c.read()).isEqualTo(Received.data("echo:before"));
+      Future<Void> stopped = vertx.undeploy(id);
+      assertThat(c.read().code()).isEqualTo(GOAWAY);
+      // Written after GOAWAY arrived but before DONE: still read and answered.
+      c.writeFrame("late-1");
+      c.writeFrame("late-2");
+      assertThat(c.read()).isEqualTo(Received.data("echo:late-1"));
+      assertThat(c.read()).isEqualTo(Received.data("echo:late-2"));
+      assertThat(stopped.isComplete()).as("the stop waits for DONE").isFalse();
+      c.writeControl(DONE);
+      assertThat(c.closedByPeer()).isTrue();
+      await(stopped);
+    }
+    assertThat(path).doesNotExist();
+  }
+
+  @Test
+  void plainPeerNeverGetsAControlFrameIsServedDuringTheDrainAndClosedAtItsEnd() throws Exception {
+    String id = start(vertx, options().setDrainTimeoutMs(1_000));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("a");
+      assertThat(c.read()).isEqualTo(Received.data("echo:a"));
+      Future<Void> stopped = vertx.undeploy(id);
+      // Until the drain timeout the plain peer is served as before; then it is closed.
+      int answered = 0;
+      try {
+        for (int i = 0; ; i++) {
+          c.writeFrame("m" + i);
+          assertThat(c.read()).isEqualTo(Received.data("echo:m" + i));
+          answered++;
+        }
+      } catch (IOException closed) {
+        // the drain timeout passed
+      }
+      await(stopped);
+      assertThat(answered).isPositive();
+    }
+  }
+
+  @Test
+  void peerThatNeverSendsDoneIsClosedAtTheDrainTimeoutWithWhatItSentAnswered() throws Exception {
+    String id = start(vertx, options().setDrainTimeoutMs(500));
+    try (BlockingClient c = hello(path)) {
+      Future<Void> stopped = vertx.undeploy(id);
+      assertThat(c.read().code()).isEqualTo(GOAWAY);
+      int answered = 0;
+      try {
+        for (int i = 0; ; i++) {
+          c.writeFrame("m" + i); // ignoring GOAWAY: keeps writing, never says DONE
+          assertThat(c.read()).isEqualTo(Received.data("echo:m" + i));
+          answered++;
+        }
+      } catch (IOException closed) {
+        // closed at the drain timeout
+      }
+      await(stopped);
+      assertThat(answered).isPositive();
+    }
+  }
+
+  @Test
+  void eventBusHandlerAnswersEveryForwardedFrameBeforeTheClose() throws Exception {
+    // Replies come back late, after GOAWAY and DONE: each still reaches the peer before the close.
+    vertx.eventBus().<Buffer>consumer(ServerOptions.DEFAULT_INBOUND_ADDRESS,
+        msg -> vertx.setTimer(300, t -> msg.reply(Buffer.buffer("re:").appendBuffer(msg.body()))));
+    String id = start(vertx, options().setHandler(FrameHandler.EVENTBUS));
+    try (BlockingClient c = hello(path)) {
+      for (int i = 0; i < 5; i++) {
+        c.writeFrame("r" + i);
+      }
+      Future<Void> stopped = vertx.undeploy(id);
+      List<Received> got = new ArrayList<>();
+      Received r;
+      while ((r = c.read()).code() != GOAWAY) {
+        got.add(r);
+      }
+      c.writeControl(DONE);
+      while (got.size() < 5) {
+        got.add(c.read());
+      }
+      assertThat(got).extracting(Received::text).containsExactly("re:r0", "re:r1", "re:r2", "re:r3", "re:r4");
+      assertThat(c.closedByPeer()).isTrue();
+      await(stopped);
+    }
+  }
+
+  @Test
+  void takeoverIsAcceptedOnceThenRefusedAndTheOldServerDrainsAway() throws Exception {
+    start(vertx, options());
+    try (BlockingClient first = hello(path); BlockingClient second = hello(path)) {
+      first.writeControl(TAKEOVER);
+      assertThat(first.read().code()).isEqualTo(TAKEOVER_OK);
+      second.writeControl(TAKEOVER);
+      // The refusal, and GOAWAY once the drain starts, in either order.
+      assertThat(List.of(second.read(), second.read()))
+          .containsExactlyInAnyOrder(new Received(REFUSED, "takeover already under way"), new Received(GOAWAY, ""));
+      // Nobody consumes TAKEN_OVER_ADDRESS in this JVM: the verticle undeploys itself, draining.
+      assertThat(first.read().code()).isEqualTo(GOAWAY);
+      first.writeControl(DONE);
+      second.writeControl(DONE);
+      assertThat(first.closedByPeer()).isTrue();
+      assertThat(second.closedByPeer()).isTrue();
+    }
+    await().atMost(20, TimeUnit.SECONDS).until(() -> vertx.deploymentIDs().isEmpty());
+  }
+
+  @Test
+  void controlFrameBeforeHelloClosesTheConnection() throws Exception {
+    start(vertx, options());
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("a");
+      c.writeControl(TAKEOVER);
+      assertThat(c.read()).isEqualTo(Received.data("echo:a"));
+      assertThat(c.closedByPeer()).isTrue();
+    }
+    assertThat(vertx.deploymentIDs()).hasSize(1);
+  }
+
+  @Test
+  void replaceTakesOverALiveServerWithoutAMomentWithoutListener() throws Exception {
+    start(vertx, options());
+    Object oldInode = inode(path);
+    AtomicBoolean probing = new AtomicBoolean(true);
+    AtomicInteger connected = new AtomicInteger();
+    List<String> refused = new ArrayList<>();
+    Thread prober = new Thread(() -> {
+      while (probing.get()) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+          ch.connect(UnixDomainSocketAddress.of(path));
+          connected.incrementAndGet();
+        } catch (IOException e) {
+          synchronized (refused) {
+            refused.add(e.toString());
+          }
+        }
+      }
+    });
+    prober.start();
+    await().until(() -> connected.get() > 0);
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    start(newer, options().setReplace(true));
+    await().atMost(20, TimeUnit.SECONDS).until(() -> vertx.deploymentIDs().isEmpty());
+    int before = connected.get();
+    await().until(() -> connected.get() > before); // still connecting, now to the new server
+    probing.set(false);
+    prober.join();
+    synchronized (refused) {
+      assertThat(refused).isEmpty();
+    }
+    assertThat(inode(path)).isNotEqualTo(oldInode);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("new");
+      assertThat(c.readFrame()).isEqualTo("echo:new");
+    }
+  }
+
+  @Test
+  void secondReplaceWhileATakeoverRunsFailsWithOneLine() throws Exception {
+    start(vertx, options());
+    try (Takeover running = Takeover.begin(path.toAbsolutePath())) {
+      Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+      others.add(newer);
+      Throwable failure = await(newer.deployVerticle(new ServerVerticle(options().setReplace(true)))
+          .transform(ar -> Future.succeededFuture(ar.cause())));
+      assertThat(failure).isInstanceOf(ServerStartException.class)
+          .hasMessage("cannot replace the server at " + path + ": another --replace of it is under way");
+    }
+    assertThat(vertx.deploymentIDs()).hasSize(1);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("still");
+      assertThat(c.readFrame()).isEqualTo("echo:still");
+    }
+  }
+
+  @Test
+  void withoutReplaceALivePathIsStillRefused() throws Exception {
+    start(vertx, options());
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    assertThatThrownBy(() -> start(newer, options())).hasMessageContaining("in use by a running server");
+  }
+
+  private static Object inode(Path p) throws IOException {
+    return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+  }
+}
