@@ -3,13 +3,10 @@ package dev.unixsocket.client;
 import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.json.JsonObject;
+import dev.unixsocket.testkit.OptionGetters;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,46 +37,23 @@ class ClientOptionsTest {
         .setMaxBatchBytes(512);
   }
 
-  /** The public no-argument getters: one per option. */
-  private static List<Method> getters() {
-    return Arrays.stream(ClientOptions.class.getMethods())
-        .filter(m -> m.getDeclaringClass() == ClientOptions.class && !Modifier.isStatic(m.getModifiers()))
-        .filter(m -> m.getParameterCount() == 0 && (m.getName().startsWith("get") || m.getName().startsWith("is")))
-        .collect(Collectors.toList());
-  }
-
-  private static Object get(Method getter, ClientOptions o) {
-    try {
-      return getter.invoke(o);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   @Test
   void jsonAndCopyRoundTripEveryField() {
     ClientOptions changed = everyFieldChanged();
     ClientOptions defaults = new ClientOptions();
-    assertThat(getters()).hasSizeGreaterThanOrEqualTo(15);
+    assertThat(OptionGetters.of(ClientOptions.class)).hasSizeGreaterThanOrEqualTo(15);
     // The test itself must cover every option, or a field missing from the round trip would pass unseen.
-    for (Method getter : getters()) {
-      assertThat(get(getter, changed)).as("%s is changed by everyFieldChanged()", getter.getName())
-          .isNotEqualTo(get(getter, defaults));
-    }
-    assertThat(changed.toJson().fieldNames()).hasSameSizeAs(getters());
+    assertThat(OptionGetters.unchanged(ClientOptions.class, changed, defaults)).as("options everyFieldChanged() leaves at their default").isEmpty();
+    assertThat(changed.toJson().fieldNames()).hasSameSizeAs(OptionGetters.of(ClientOptions.class));
     // As it would arrive from a config file too: numbers parsed back, enum labels in any case.
     JsonObject fromFile = new JsonObject(changed.toJson().encode()).put("inFlightOnLoss", "Resend").put("framing", "LINE");
     for (JsonObject json : List.of(changed.toJson(), fromFile)) {
       ClientOptions read = new ClientOptions(json);
-      for (Method getter : getters()) {
-        assertThat(get(getter, read)).as("%s after toJson and back", getter.getName()).isEqualTo(get(getter, changed));
-      }
+      assertThat(OptionGetters.differing(ClientOptions.class, read, changed)).as("options lost in toJson and back").isEmpty();
       assertThat(read.toJson()).isEqualTo(changed.toJson());
     }
     ClientOptions copy = new ClientOptions(changed);
-    for (Method getter : getters()) {
-      assertThat(get(getter, copy)).as("%s after copy", getter.getName()).isEqualTo(get(getter, changed));
-    }
+    assertThat(OptionGetters.differing(ClientOptions.class, copy, changed)).as("options lost in the copy").isEmpty();
   }
 
   @Test
