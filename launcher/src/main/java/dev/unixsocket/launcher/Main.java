@@ -31,7 +31,11 @@ public final class Main {
   private Main() {
   }
 
+  /** Netty reads it once, when its pooled allocator is first loaded: set before anything loads Netty. */
+  static final String CACHED_BUFFER_PROPERTY = "io.netty.allocator.maxCachedBufferCapacity";
+
   public static void main(String[] args) {
+    nettyDefaults();
     if (isStandardLaunch(args)) {
       // launch() returns once the verticle is deployed: Vert.x's threads keep it running, and the
       // launcher's shutdown hook undeploys it on SIGINT/SIGTERM. Exiting here would stop it at once.
@@ -42,6 +46,17 @@ public final class Main {
       return;
     }
     System.exit(commandLine(args).execute(args));
+  }
+
+  /**
+   * Pooled buffers up to 64 KiB stay in each thread's cache (Netty's default: 32 KiB), and the
+   * server reads up to that much at a time: at 8-32 KiB frames, half the receive calls of 32 KiB
+   * reads (bench/NOTES.md, issue 11). A {@code -D} on the command line wins.
+   */
+  static void nettyDefaults() {
+    if (System.getProperty(CACHED_BUFFER_PROPERTY) == null) {
+      System.setProperty(CACHED_BUFFER_PROPERTY, "65536");
+    }
   }
 
   /** Anything but one of our commands goes to the standard Vert.x launcher. */

@@ -25,4 +25,24 @@ class MainTest {
           .startsWith("Usage: uds " + name + " ");
     }
   }
+
+  @Test
+  void nettysThreadCacheKeeps64KiBBuffersUnlessTheCommandLineSaysOtherwise() {
+    String before = System.getProperty(Main.CACHED_BUFFER_PROPERTY);
+    try {
+      System.clearProperty(Main.CACHED_BUFFER_PROPERTY);
+      Main.nettyDefaults();
+      assertThat(System.getProperty(Main.CACHED_BUFFER_PROPERTY)).isEqualTo("65536");
+
+      System.setProperty(Main.CACHED_BUFFER_PROPERTY, "16384");
+      Main.nettyDefaults();
+      assertThat(System.getProperty(Main.CACHED_BUFFER_PROPERTY)).isEqualTo("16384");
+    } finally {
+      if (before == null) {
+        System.clearProperty(Main.CACHED_BUFFER_PROPERTY);
+      } else {
+        System.setProperty(Main.CACHED_BUFFER_PROPERTY, before);
+      }
+    }
+  }
 }

@@ -35,11 +35,13 @@ final class ConnectionGroup {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGroup.class);
   /**
    * Read buffers no larger than the pooled allocator's thread cache takes (32 KiB unless
-   * {@code io.netty.allocator.maxCachedBufferCapacity} says otherwise): Netty's default of 64 KiB
-   * reads bypasses the cache, so every read buffer came from the arena, and the reply slices that
-   * keep read buffers alive until written made a 4 MiB chunk fill past a quarter and empty again
-   * every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and allocated
-   * a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff").
+   * {@code io.netty.allocator.maxCachedBufferCapacity} says otherwise; {@code uds} sets 64 KiB):
+   * larger reads bypass the cache, so every read buffer came from the arena, and the reply slices
+   * that keep read buffers alive until written made a 4 MiB chunk fill past a quarter and empty
+   * again every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and
+   * allocated a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff"). Within
+   * the cache, larger is cheaper: 64 KiB reads take half the receive calls of 32 KiB ones at 8-32
+   * KiB frames.
    */
   private static final int MAX_READ =
       Math.max(4096, Math.min(65536, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));
@@ -83,6 +85,11 @@ final class ConnectionGroup {
   private boolean drainExpired;
   /** Asked when a peer sends TAKEOVER: null to accept, else the reason for refusing. */
   private final java.util.function.Function<Peer, String> takeovers;
+
+  /** The largest buffer the pooled allocator's thread cache keeps: reads and reply batches stay within it. */
+  static int cachedBufferMax() {
+    return MAX_READ;
+  }
 
   /** How the connections size their reads (shared: it is stateless; each channel gets a handle). */
   static RecvByteBufAllocator receiveSizes() {

@@ -8,18 +8,27 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * The echo handler: answers each frame with echo-prefix + payload. Frames are read in place from
- * Netty's pooled read buffers; replies to small frames are gathered into one pooled buffer per
- * read batch, payloads over 1 KiB go back out as the same slice (no copy), and there is one flush
- * per read batch. A peer that does not read its replies stops being read (the channel's write
- * water marks) instead of growing our queue.
+ * Netty's pooled read buffers; replies up to 32 KiB are copied into one pooled buffer per read,
+ * allocated once at the size the read's frames need; larger payloads go back out as a slice of
+ * the read (no copy); there is one flush per read batch. A peer that does not read its replies
+ * stops being read (the channel's write water marks) instead of growing our queue.
  */
 final class EchoConnection extends ServerConnection {
 
-  /** Payloads up to this size are copied into the batch buffer; larger ones are sent as slices. */
-  private static final int COPY_LIMIT = 1024;
+  /**
+   * Replies up to this size are copied into the batch, larger payloads are sent as slices: below
+   * it a slice costs more than the copy (a pooled buffer for what follows it, two outbound entries
+   * and NIO views on every writev, and the read buffer held until written, so that reads could
+   * not be reused).
+   */
+  static final int COPY_MAX = 32 * 1024;
+  /** Batches stay within the pooled allocator's thread cache (see {@link ConnectionGroup#cachedBufferMax}). */
+  static final int BATCH_MAX = ConnectionGroup.cachedBufferMax();
 
   /** Replies gathered during the current read batch; written and flushed at read complete. */
   private ByteBuf batch;
+  /** Replies were written or gathered since the last flush. */
+  private boolean unflushed;
 
   EchoConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);
@@ -29,22 +38,46 @@ final class EchoConnection extends ServerConnection {
   void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length) {
     Framing framing = group.framing();
     ByteBuf prefix = group.prefix();
+    unflushed = true;
     int replyLength = prefix.readableBytes() + length;
-    if (batch == null) {
-      batch = ctx.alloc().ioBuffer(Math.max(256, Math.min(replyLength + 8, COPY_LIMIT * 4)));
+    int frameBytes = framing.overhead() + length;
+    int extra = prefix.readableBytes();
+    boolean copied = frameBytes + extra <= Math.min(COPY_MAX, BATCH_MAX);
+    int room = copied ? frameBytes + extra : framing.overhead() + extra;
+    if (batch == null || batch.writableBytes() < room) {
+      newBatch(ctx, copied ? data.readableBytes() : 0, frameBytes, extra, room);
     }
     framing.writeHeader(batch, replyLength);
     batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
-    if (length <= COPY_LIMIT) {
+    if (copied) {
       batch.writeBytes(data, index, length);
       framing.writeTrailer(batch);
     } else {
-      // Large payload: write what we gathered, then the payload itself as a slice, then the trailer.
+      // Large payload: write what we gathered, then the payload itself as a slice; the trailer
+      // (line framing) starts the batch for the rest of the read.
       ctx.write(batch);
+      batch = null;
       ctx.write(data.retainedSlice(index, length));
-      batch = ctx.alloc().ioBuffer(256);
-      framing.writeTrailer(batch);
+      if (framing != Framing.LENGTH) {
+        newBatch(ctx, data.readableBytes() - frameBytes, frameBytes, extra, framing.overhead());
+        framing.writeTrailer(batch);
+      }
     }
+  }
+
+  /**
+   * Writes the batch so far (if any) and starts one sized for the replies to what is left of this
+   * read: {@code readable} bytes from the current frame on, assumed to hold frames like it
+   * ({@code frameBytes} each, answered with {@code extra} more bytes). One allocation per read
+   * instead of starting small and doubling (a read of 16 x 1 KiB frames reallocated and copied
+   * the batch four times); at most {@link #BATCH_MAX}, at least {@code room}.
+   */
+  private void newBatch(ChannelHandlerContext ctx, int readable, int frameBytes, int extra, int room) {
+    if (batch != null) {
+      ctx.write(batch);
+    }
+    long replies = (long) readable + (long) extra * (readable / Math.max(1, frameBytes) + 1);
+    batch = ctx.alloc().ioBuffer((int) Math.max(room, Math.min(replies, BATCH_MAX)));
   }
 
   @Override
@@ -66,7 +99,7 @@ final class EchoConnection extends ServerConnection {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (batch != null) {
+    if (unflushed) {
       flushBatch(ctx);
       if (!ctx.channel().isWritable()) {
         ctx.channel().config().setAutoRead(false);
@@ -78,6 +111,7 @@ final class EchoConnection extends ServerConnection {
   private void flushBatch(ChannelHandlerContext ctx) {
     ByteBuf out = batch;
     batch = null;
+    unflushed = false;
     if (out != null && out.isReadable()) {
       ctx.write(out);
     } else if (out != null) {
