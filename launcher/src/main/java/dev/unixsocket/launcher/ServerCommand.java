@@ -66,6 +66,12 @@ final class ServerCommand implements Callable<Integer> {
       defaultValue = "1")
   int instances;
 
+  @Option(names = "--event-loops", paramLabel = "N",
+      description = {"Vert.x event-loop threads in this process (default: the --instances value). So a verticle deployed",
+          "with --deploy runs on a thread that serves connections: a request per frame then needs no hand-off",
+          "between threads (Vert.x's own default is twice the CPUs)."})
+  Integer eventLoops;
+
   @Option(names = "--transport", paramLabel = "auto|epoll|io_uring|nio",
       description = "Netty transport; auto = epoll where available (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
   String transport;
@@ -126,6 +132,7 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ServerOptions options = options();
+    int loops = eventLoops();
     activation(options);
     Transport chosen = options.getTransport().resolve();
     // Another `uds server --replace` taking our path over stops this process as SIGTERM does (exit
@@ -144,7 +151,7 @@ final class ServerCommand implements Callable<Integer> {
       VerticleRun.deployAll(deploy).accept(vertx);
     };
     VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(),
-        cluster.settings(), before, ctx ->
+        cluster.settings(), loops, before, ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
@@ -155,6 +162,21 @@ final class ServerCommand implements Callable<Integer> {
       run.stopGracefully(takenOver.get());
     }
     return run.awaitSignalAndStop();
+  }
+
+  /**
+   * The event-loop pool: as many loops as groups of connections by default, so that verticles
+   * deployed with --deploy run on loops that serve connections (with one group, the default, on
+   * the very thread that reads the frames). Fewer loops than --instances would put two groups on
+   * one thread.
+   */
+  int eventLoops() {
+    int n = eventLoops == null ? instances : eventLoops;
+    if (n < 1 || n < instances) {
+      throw new ParameterException(spec.commandLine(), "--event-loops must be at least 1 and at least --instances ("
+          + instances + "), got " + n);
+    }
+    return n;
   }
 
   /**
