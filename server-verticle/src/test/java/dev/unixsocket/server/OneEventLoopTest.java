@@ -1,6 +1,6 @@
 package dev.unixsocket.server;
 
-import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.ConcurrentPeers;
 import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -16,12 +16,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,36 +74,10 @@ class OneEventLoopTest {
         .setPath(path.toString()).setHandler(FrameHandler.EVENTBUS).setHandlerBatch(batch))));
     int clients = 3;
     int frames = 2000;
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      List<java.util.concurrent.Future<List<String>>> results = new ArrayList<>();
-      for (int k = 0; k < clients; k++) {
-        int client = k;
-        results.add(pool.submit(() -> {
-          try (BlockingClient c = BlockingClient.connect(path)) {
-            // Written in bursts of 50 while replies stream back: reads of many lengths.
-            List<String> replies = new ArrayList<>();
-            for (int i = 0; i < frames; i++) {
-              c.writeFrame("c" + client + "-" + i);
-              if (i % 50 == 49) {
-                for (int j = 0; j < 50; j++) {
-                  replies.add(c.readFrame());
-                }
-              }
-            }
-            return replies;
-          }
-        }));
-      }
-      for (int k = 0; k < clients; k++) {
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < frames; i++) {
-          expected.add("r:c" + k + "-" + i);
-        }
-        assertThat(results.get(k).get(30, TimeUnit.SECONDS)).containsExactlyElementsOf(expected);
-      }
-    } finally {
-      pool.shutdownNow();
+    // In bursts of 50 while earlier replies stream back: reads of many lengths.
+    List<List<String>> replies = ConcurrentPeers.exchange(path, clients, frames, 50);
+    for (int k = 0; k < clients; k++) {
+      assertThat(replies.get(k)).containsExactlyElementsOf(ConcurrentPeers.expected("r:", k, frames));
     }
     assertThat(handler.threads).containsExactly("vert.x-eventloop-thread-0");
   }
