@@ -115,14 +115,21 @@ public final class EventBusCeiling implements Callable<Integer> {
   /** The consumer: replies with the body it got, as ReplyBodyHandler in the examples does. */
   static final class ReplyBody extends VerticleBase {
     private final String address;
+    private final DeliveryOptions replyOptions;
 
     ReplyBody(String address) {
+      this(address, new DeliveryOptions());
+    }
+
+    /** With {@code replyOptions} for every reply (e.g. a codec that skips Vert.x's copy). */
+    ReplyBody(String address, DeliveryOptions replyOptions) {
       this.address = address;
+      this.replyOptions = replyOptions;
     }
 
     @Override
     public Future<?> start() {
-      return vertx.eventBus().consumer(address, m -> m.reply(m.body())).completion();
+      return vertx.eventBus().consumer(address, m -> m.reply(m.body(), replyOptions)).completion();
     }
   }
 

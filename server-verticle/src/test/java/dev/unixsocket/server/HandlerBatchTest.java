@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -290,6 +291,38 @@ class HandlerBatchTest {
       writeAtOnce(c, "", "b");
       assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("!", "b!");
     }
+  }
+
+  @Test
+  void aReplyWithTheHandOverOptionsReachesTheServerUncopied() throws Exception {
+    // What the server receives as the reply body (inbound interceptors see the delivered message).
+    List<Object> received = new CopyOnWriteArrayList<>();
+    vertx.eventBus().addInboundInterceptor(dc -> {
+      if (!IN.equals(dc.message().address())) {
+        received.add(dc.body());
+      }
+      dc.next();
+    });
+    List<Object> sent = new CopyOnWriteArrayList<>();
+    DeliveryOptions handOver = HandOverCodec.replyOptions(vertx);
+    DeliveryOptions plain = new DeliveryOptions();
+    vertx.eventBus().<Object>consumer(IN, msg -> {
+      JsonArray frames = (JsonArray) msg.body();
+      sent.add(frames);
+      // The first batch's reply handed over, the second one's copied by Vert.x as usual.
+      msg.reply(frames, sent.size() == 1 ? handOver : plain);
+    });
+    start(4);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      writeAtOnce(c, "a", "b");
+      assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("a", "b");
+      writeAtOnce(c, "c", "d");
+      assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("c", "d");
+    }
+    assertThat(handOver.getCodecName()).isEqualTo(HandOverCodec.NAME);
+    assertThat(received).hasSize(2);
+    assertThat(received.get(0)).isSameAs(sent.get(0));
+    assertThat(received.get(1)).isNotSameAs(sent.get(1)).isEqualTo(sent.get(1));
   }
 
   @Test
