@@ -67,9 +67,9 @@ final class ServerCommand implements Callable<Integer> {
   int instances;
 
   @Option(names = "--event-loops", paramLabel = "N",
-      description = {"Vert.x event-loop threads in this process (default: the --instances value). So a verticle deployed",
-          "with --deploy runs on a thread that serves connections: a request per frame then needs no hand-off",
-          "between threads (Vert.x's own default is twice the CPUs)."})
+      description = "Vert.x event-loop threads in this process (default: the --instances value). So a verticle "
+          + "deployed with --deploy runs on a thread that serves connections: a request per frame then needs "
+          + "no hand-off between threads (Vert.x's own default is twice the CPUs).")
   Integer eventLoops;
 
   @Option(names = "--transport", paramLabel = "auto|epoll|io_uring|nio",
@@ -77,8 +77,8 @@ final class ServerCommand implements Callable<Integer> {
   String transport;
 
   @Option(names = "--handler", paramLabel = "echo|eventbus",
-      description = {"echo: answer prefix+payload; eventbus: send each frame to the inbound address and write back the reply",
-          "(default: ${DEFAULT-VALUE})."}, defaultValue = "echo")
+      description = "echo: answer prefix+payload; eventbus: send each frame to the inbound address and write back the"
+          + " reply (default: ${DEFAULT-VALUE}).", defaultValue = "echo")
   String handler;
 
   @Option(names = "--inbound-address", paramLabel = "ADDRESS",
@@ -92,13 +92,15 @@ final class ServerCommand implements Callable<Integer> {
   long requestTimeoutMs;
 
   @Option(names = "--handler-batch", paramLabel = "N",
-      description = {"With --handler eventbus: send the frames of one read, up to N, as one request whose body is a JsonArray",
-          "of them; the reply is a JsonArray as long (default: ${DEFAULT-VALUE} = a request per frame)."},
+      description = "With --handler eventbus: send the frames of one read, up to N, as one request whose body is a "
+          + "JsonArray of them; the reply is a JsonArray as long (default: ${DEFAULT-VALUE} = a request per "
+          + "frame).",
       defaultValue = "" + ServerOptions.DEFAULT_HANDLER_BATCH)
   int handlerBatch;
 
   @Option(names = "--deploy", paramLabel = "CLASS",
-      description = "Also deploy this verticle first (e.g. your --handler eventbus consumer; put its jar on the class path). Repeatable.")
+      description = "Also deploy this verticle first (e.g. your --handler eventbus consumer; put its jar on the class"
+          + " path). Repeatable.")
   List<String> deploy = new ArrayList<>();
 
   @Option(names = "--allow-uid", paramLabel = "UID", split = ",",
@@ -110,17 +112,19 @@ final class ServerCommand implements Callable<Integer> {
   int maxConnections;
 
   @Option(names = "--idle-timeout", paramLabel = "SECONDS",
-      description = "Close a connection that completes no frame for this long (default: 0 = never).", defaultValue = "0")
+      description = "Close a connection that completes no frame for this long (default: 0 = never).",
+      defaultValue = "0")
   int idleTimeoutSeconds;
 
   @Option(names = "--drain-timeout", paramLabel = "SECONDS",
-      description = {"On stop or takeover: how long peers may take to confirm they stopped writing; then reading stops,",
-          "what was read is answered and the connection closes (default: ${DEFAULT-VALUE})."}, defaultValue = "10")
+      description = "On stop or takeover: how long peers may take to confirm they stopped writing; then reading "
+          + "stops, what was read is answered and the connection closes (default: ${DEFAULT-VALUE}).",
+      defaultValue = "10")
   String drainTimeout;
 
   @Option(names = "--replace",
-      description = {"Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a",
-          "listener), then tell the old server to drain and exit. Without it a live PATH is refused."})
+      description = "Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a "
+          + "listener), then tell the old server to drain and exit. Without it a live PATH is refused.")
   boolean replace;
 
   @Mixin
