@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Vert.x's own ceiling for the server's handler path, with no socket: a sender verticle keeps
- * {@code --in-flight} requests outstanding to a consumer verticle on another event loop that
- * replies with the body it got, a {@code Buffer} per frame or, with {@code --batch N}, a
- * {@code JsonArray} of N. What the event-bus handler of {@code uds server} adds to this is ours.
+ * {@code --in-flight} requests outstanding to a consumer verticle that replies with the body it
+ * got, a {@code Buffer} per frame or, with {@code --batch N}, a {@code JsonArray} of N. With
+ * {@code --event-loops 1} sender and consumer share one event loop, as the connections and a
+ * {@code --deploy}ed handler of {@code uds server} do by default; with 2 the consumer is on
+ * another thread. What the event-bus handler of {@code uds server} adds to this is ours.
  *
  * <pre>
  * java -cp bench-tools/target/bench-tools.jar dev.unixsocket.bench.EventBusCeiling --in-flight 128 --json
@@ -40,6 +42,10 @@ public final class EventBusCeiling implements Callable<Integer> {
 
   @Option(names = "--in-flight", paramLabel = "K", description = "Frames outstanding at once (default: ${DEFAULT-VALUE}).")
   int inFlight = 128;
+
+  @Option(names = "--event-loops", paramLabel = "N",
+      description = "Vert.x event loops: 1 = sender and consumer on one thread, 2 = each on its own (default: ${DEFAULT-VALUE}).")
+  int eventLoops = 2;
 
   @Option(names = "--size", paramLabel = "BYTES", description = "Payload bytes per frame (default: ${DEFAULT-VALUE}).")
   int size = 64;
@@ -59,11 +65,11 @@ public final class EventBusCeiling implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || inFlight < batch || size < 0 || duration <= 0 || warmup < 0) {
-      System.err.println("event-bus-ceiling: need --batch >= 1, --in-flight >= --batch, --size >= 0, --duration > 0");
+    if (batch < 1 || inFlight < batch || size < 0 || duration <= 0 || warmup < 0 || eventLoops < 1) {
+      System.err.println("event-bus-ceiling: need --batch >= 1, --in-flight >= --batch, --size >= 0, --duration > 0, --event-loops >= 1");
       return 2;
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
     try {
       vertx.deployVerticle(new ReplyBody(ADDRESS)).await(10, TimeUnit.SECONDS);
       Sender sender = new Sender(batch, inFlight / batch, size);
@@ -83,7 +89,7 @@ public final class EventBusCeiling implements Callable<Integer> {
       sender.stop = true;
       double framesPerSecond = frames / seconds;
       JsonObject result = new JsonObject()
-          .put("batch", batch).put("inFlight", inFlight).put("size", size)
+          .put("batch", batch).put("inFlight", inFlight).put("eventLoops", eventLoops).put("size", size)
           .put("framesPerSecond", Math.round(framesPerSecond))
           .put("requestsPerSecond", Math.round(framesPerSecond / batch))
           .put("cpuUsPerFrame", Math.round(cpu / 1e3 / Math.max(1, frames) * 100) / 100.0)
@@ -109,14 +115,21 @@ public final class EventBusCeiling implements Callable<Integer> {
   /** The consumer: replies with the body it got, as ReplyBodyHandler in the examples does. */
   static final class ReplyBody extends VerticleBase {
     private final String address;
+    private final DeliveryOptions replyOptions;
 
     ReplyBody(String address) {
+      this(address, new DeliveryOptions());
+    }
+
+    /** With {@code replyOptions} for every reply (e.g. a codec that skips Vert.x's copy). */
+    ReplyBody(String address, DeliveryOptions replyOptions) {
       this.address = address;
+      this.replyOptions = replyOptions;
     }
 
     @Override
     public Future<?> start() {
-      return vertx.eventBus().consumer(address, m -> m.reply(m.body())).completion();
+      return vertx.eventBus().consumer(address, m -> m.reply(m.body(), replyOptions)).completion();
     }
   }
 

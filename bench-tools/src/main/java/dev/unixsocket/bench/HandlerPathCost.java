@@ -2,6 +2,8 @@ package dev.unixsocket.bench;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.transport.Transport;
 import picocli.CommandLine;
@@ -44,6 +46,14 @@ public final class HandlerPathCost implements Callable<Integer> {
   @Option(names = "--handler", paramLabel = "eventbus|echo", description = "The server's handler (default: ${DEFAULT-VALUE}).")
   String handler = "eventbus";
 
+  @Option(names = "--event-loops", paramLabel = "N",
+      description = "Vert.x event loops; 1 = server and consumer on one thread, as uds server runs them (default: ${DEFAULT-VALUE}).")
+  int eventLoops = 1;
+
+  @Option(names = "--hand-over-replies",
+      description = "The consumer replies with the server's hand-over codec (no copy of the reply body), as ReplyBodyHandler does.")
+  boolean handOverReplies;
+
   @Option(names = "--pipeline", paramLabel = "K", description = "Frames written at once (default: ${DEFAULT-VALUE}).")
   int pipeline = 128;
 
@@ -63,11 +73,13 @@ public final class HandlerPathCost implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path path = Path.of("/tmp/uds-cost-" + ProcessHandle.current().pid() + ".sock");
-    Vertx vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(eventLoops)).withTransport(Transport.EPOLL).build();
     try {
       JsonObject config = new JsonObject().put("path", path.toString()).put("handler", handler)
           .put("handlerBatch", batch).put("echoPrefix", "");
-      vertx.deployVerticle(new EventBusCeiling.ReplyBody("uds.server.inbound")).await(10, TimeUnit.SECONDS);
+      // By name: the codec is the server's (registered when it deploys), and an older build may lack it.
+      DeliveryOptions replies = handOverReplies ? new DeliveryOptions().setCodecName("uds.server.hand-over") : new DeliveryOptions();
+      vertx.deployVerticle(new EventBusCeiling.ReplyBody("uds.server.inbound", replies)).await(10, TimeUnit.SECONDS);
       vertx.deployVerticle("dev.unixsocket.server.ServerVerticle", new DeploymentOptions().setConfig(config))
           .await(10, TimeUnit.SECONDS);
       try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -87,7 +99,7 @@ public final class HandlerPathCost implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         long alloc = sum(threads.getThreadAllocatedBytes(ids)) - alloc0;
         long cpu = cpu(threads, ids) - cpu0;
-        System.out.println(new JsonObject().put("handler", handler).put("batch", batch).put("pipeline", pipeline)
+        System.out.println(new JsonObject().put("handler", handler).put("batch", batch).put("eventLoops", eventLoops).put("handOverReplies", handOverReplies).put("pipeline", pipeline)
             .put("size", size).put("frames", done)
             .put("allocatedBytesPerFrame", Math.round((double) alloc / done))
             .put("eventLoopCpuUsPerFrame", Math.round(cpu / 1e3 / done * 100) / 100.0)

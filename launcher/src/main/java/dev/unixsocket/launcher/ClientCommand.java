@@ -105,7 +105,7 @@ final class ClientCommand implements Callable<Integer> {
     // The client's last status; the console stops Vert.x only once it has shown it (see VerticleRun.stop).
     Promise<Void> stoppedShown = Promise.promise();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
-        TransportChoice.of(transport).resolve(), metrics.endpoint(), cluster.settings(),
+        TransportChoice.of(transport).resolve(), metrics.endpoint(), cluster.settings(), 0,
         vertx -> {
           // Registered before the client starts, so its first state change is shown too. Local:
           // on a cluster, another node's client on the same addresses is not this console's.

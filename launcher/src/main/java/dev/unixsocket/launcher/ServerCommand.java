@@ -66,13 +66,19 @@ final class ServerCommand implements Callable<Integer> {
       defaultValue = "1")
   int instances;
 
+  @Option(names = "--event-loops", paramLabel = "N",
+      description = "Vert.x event-loop threads in this process (default: the --instances value). So a verticle "
+          + "deployed with --deploy runs on a thread that serves connections: a request per frame then needs "
+          + "no hand-off between threads (Vert.x's own default is twice the CPUs).")
+  Integer eventLoops;
+
   @Option(names = "--transport", paramLabel = "auto|epoll|io_uring|nio",
       description = "Netty transport; auto = epoll where available (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
   String transport;
 
   @Option(names = "--handler", paramLabel = "echo|eventbus",
-      description = {"echo: answer prefix+payload; eventbus: send each frame to the inbound address and write back the reply",
-          "(default: ${DEFAULT-VALUE})."}, defaultValue = "echo")
+      description = "echo: answer prefix+payload; eventbus: send each frame to the inbound address and write back the"
+          + " reply (default: ${DEFAULT-VALUE}).", defaultValue = "echo")
   String handler;
 
   @Option(names = "--inbound-address", paramLabel = "ADDRESS",
@@ -86,13 +92,15 @@ final class ServerCommand implements Callable<Integer> {
   long requestTimeoutMs;
 
   @Option(names = "--handler-batch", paramLabel = "N",
-      description = {"With --handler eventbus: send the frames of one read, up to N, as one request whose body is a JsonArray",
-          "of them; the reply is a JsonArray as long (default: ${DEFAULT-VALUE} = a request per frame)."},
+      description = "With --handler eventbus: send the frames of one read, up to N, as one request whose body is a "
+          + "JsonArray of them; the reply is a JsonArray as long (default: ${DEFAULT-VALUE} = a request per "
+          + "frame).",
       defaultValue = "" + ServerOptions.DEFAULT_HANDLER_BATCH)
   int handlerBatch;
 
   @Option(names = "--deploy", paramLabel = "CLASS",
-      description = "Also deploy this verticle first (e.g. your --handler eventbus consumer; put its jar on the class path). Repeatable.")
+      description = "Also deploy this verticle first (e.g. your --handler eventbus consumer; put its jar on the class"
+          + " path). Repeatable.")
   List<String> deploy = new ArrayList<>();
 
   @Option(names = "--allow-uid", paramLabel = "UID", split = ",",
@@ -104,17 +112,19 @@ final class ServerCommand implements Callable<Integer> {
   int maxConnections;
 
   @Option(names = "--idle-timeout", paramLabel = "SECONDS",
-      description = "Close a connection that completes no frame for this long (default: 0 = never).", defaultValue = "0")
+      description = "Close a connection that completes no frame for this long (default: 0 = never).",
+      defaultValue = "0")
   int idleTimeoutSeconds;
 
   @Option(names = "--drain-timeout", paramLabel = "SECONDS",
-      description = {"On stop or takeover: how long peers may take to confirm they stopped writing; then reading stops,",
-          "what was read is answered and the connection closes (default: ${DEFAULT-VALUE})."}, defaultValue = "10")
+      description = "On stop or takeover: how long peers may take to confirm they stopped writing; then reading "
+          + "stops, what was read is answered and the connection closes (default: ${DEFAULT-VALUE}).",
+      defaultValue = "10")
   String drainTimeout;
 
   @Option(names = "--replace",
-      description = {"Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a",
-          "listener), then tell the old server to drain and exit. Without it a live PATH is refused."})
+      description = "Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a "
+          + "listener), then tell the old server to drain and exit. Without it a live PATH is refused.")
   boolean replace;
 
   @Mixin
@@ -126,6 +136,7 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ServerOptions options = options();
+    int loops = eventLoops();
     activation(options);
     Transport chosen = options.getTransport().resolve();
     // Another `uds server --replace` taking our path over stops this process as SIGTERM does (exit
@@ -144,7 +155,7 @@ final class ServerCommand implements Callable<Integer> {
       VerticleRun.deployAll(deploy).accept(vertx);
     };
     VerticleRun run = VerticleRun.deploy(ServerVerticle.class.getName(), options.toJson(), chosen, metrics.endpoint(),
-        cluster.settings(), before, ctx ->
+        cluster.settings(), loops, before, ctx ->
         // The one line on stdout that scripts wait for.
         System.out.println("listening on " + Path.of(options.getPath()).toAbsolutePath().normalize()
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
@@ -155,6 +166,21 @@ final class ServerCommand implements Callable<Integer> {
       run.stopGracefully(takenOver.get());
     }
     return run.awaitSignalAndStop();
+  }
+
+  /**
+   * The event-loop pool: as many loops as groups of connections by default, so that verticles
+   * deployed with --deploy run on loops that serve connections (with one group, the default, on
+   * the very thread that reads the frames). Fewer loops than --instances would put two groups on
+   * one thread.
+   */
+  int eventLoops() {
+    int n = eventLoops == null ? instances : eventLoops;
+    if (n < 1 || n < instances) {
+      throw new ParameterException(spec.commandLine(), "--event-loops must be at least 1 and at least --instances ("
+          + instances + "), got " + n);
+    }
+    return n;
   }
 
   /**

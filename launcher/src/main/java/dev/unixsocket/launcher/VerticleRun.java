@@ -36,6 +36,8 @@ final class VerticleRun implements VertxApplicationHooks {
   /** Null unless --cluster was given. */
   private final ClusterSettings cluster;
   private final Consumer<HookContext> onDeployed;
+  /** Vert.x's event-loop pool size; 0 = Vert.x's default (twice the CPUs). */
+  private final int eventLoops;
   /** Runs before the main verticle is deployed (user verticles, consumers that must see its first events). */
   private final Consumer<Vertx> beforeDeploy;
   private volatile Vertx vertx;
@@ -44,9 +46,10 @@ final class VerticleRun implements VertxApplicationHooks {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private VerticleRun(Transport transport, MetricsEndpoint metrics, ClusterSettings cluster, Consumer<Vertx> beforeDeploy,
-      Consumer<HookContext> onDeployed) {
+  private VerticleRun(Transport transport, MetricsEndpoint metrics, ClusterSettings cluster, int eventLoops,
+      Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     this.transport = transport;
+    this.eventLoops = eventLoops;
     this.metrics = metrics;
     this.cluster = cluster;
     this.beforeDeploy = beforeDeploy;
@@ -60,14 +63,18 @@ final class VerticleRun implements VertxApplicationHooks {
    */
   static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, MetricsEndpoint metrics,
       Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
-    return deploy(verticleClass, config, transport, metrics, null, beforeDeploy, onDeployed);
+    return deploy(verticleClass, config, transport, metrics, null, 0, beforeDeploy, onDeployed);
   }
 
-  /** As above, on a clustered event bus unless {@code cluster} is null. */
+  /**
+   * As above, on a clustered event bus unless {@code cluster} is null, with {@code eventLoops}
+   * event-loop threads (0: Vert.x's default; a {@code vertx.options.eventLoopPoolSize} system
+   * property still wins, as it does for any Vert.x launcher).
+   */
   static VerticleRun deploy(String verticleClass, JsonObject config, Transport transport, MetricsEndpoint metrics,
-      ClusterSettings cluster, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
+      ClusterSettings cluster, int eventLoops, Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
     Logging.quietVertxLauncher();
-    VerticleRun run = new VerticleRun(transport, metrics, cluster, beforeDeploy, onDeployed);
+    VerticleRun run = new VerticleRun(transport, metrics, cluster, eventLoops, beforeDeploy, onDeployed);
     String[] args = cluster == null ? new String[] {verticleClass, "-conf", config.encode()}
         : new String[] {verticleClass, "-conf", config.encode(), "-cluster"};
     int code = new Application(args, run).launch();
@@ -171,6 +178,9 @@ final class VerticleRun implements VertxApplicationHooks {
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
+    if (eventLoops > 0 && System.getProperty("vertx.options.eventLoopPoolSize") == null) {
+      options.setEventLoopPoolSize(eventLoops);
+    }
     VertxBuilder builder = Vertx.builder().with(options).withTransport(transport);
     if (metrics != null) {
       metrics.configure(options);

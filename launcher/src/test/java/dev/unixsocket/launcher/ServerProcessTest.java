@@ -117,4 +117,19 @@ class ServerProcessTest {
     assertThat(err).contains("does not exist").doesNotContain("\tat ");
     assertThat(err.strip().lines()).hasSize(1);
   }
+
+  @Test
+  void byDefaultAHandlerSharesTheOnlyEventLoopWithTheConnections() throws Exception {
+    // EventLoopReporter answers with its thread and the event-loop threads the process started: one
+    // loop in all, so the frame was read on the thread the handler answered on.
+    startServer("--handler", "eventbus", "--deploy", EventLoopReporter.class.getName());
+    assertThat(echo(path, "which thread?")).isEqualTo("vert.x-eventloop-thread-0 of 1");
+  }
+
+  @Test
+  void moreEventLoopsPutTheHandlerOnAThreadOfItsOwn() throws Exception {
+    // Vert.x hands each new context the next loop: the handler's and the connections' differ.
+    startServer("--handler", "eventbus", "--deploy", EventLoopReporter.class.getName(), "--event-loops", "3");
+    assertThat(echo(path, "which thread?")).matches("vert\\.x-eventloop-thread-[0-2] of [23]");
+  }
 }

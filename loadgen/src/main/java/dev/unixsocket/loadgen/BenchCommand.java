@@ -60,8 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
   EventBusLoad.How eventBus;
 
   @Option(names = "--external-server",
-      description = {"With --event-bus: use the server already listening on --path (another process: the",
-          "two-process figure) instead of starting one in this JVM."})
+      description = "With --event-bus: use the server already listening on --path (another process: the "
+          + "two-process figure) instead of starting one in this JVM.")
   boolean externalServer;
 
   @Option(names = "--batch", defaultValue = "64", paramLabel = "N",

@@ -1,11 +1,13 @@
 package dev.unixsocket.server;
 
 import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.ConcurrentPeers;
 import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +26,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,34 +102,10 @@ class HandlerBatchTest {
     start(8);
     int clients = 4;
     int frames = 300;
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      List<java.util.concurrent.Future<List<String>>> results = new ArrayList<>();
-      for (int k = 0; k < clients; k++) {
-        int client = k;
-        results.add(pool.submit(() -> {
-          try (BlockingClient c = BlockingClient.connect(path)) {
-            // Written a frame at a time: the server reads them in runs of various lengths.
-            for (int i = 0; i < frames; i++) {
-              c.writeFrame("c" + client + "-" + i);
-            }
-            List<String> replies = new ArrayList<>();
-            for (int i = 0; i < frames; i++) {
-              replies.add(c.readFrame());
-            }
-            return replies;
-          }
-        }));
-      }
-      for (int k = 0; k < clients; k++) {
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < frames; i++) {
-          expected.add("r:c" + k + "-" + i);
-        }
-        assertThat(results.get(k).get(30, TimeUnit.SECONDS)).containsExactlyElementsOf(expected);
-      }
-    } finally {
-      pool.shutdownNow();
+    // Written a frame at a time, all before the first reply is read: the server reads them in runs of various lengths.
+    List<List<String>> replies = ConcurrentPeers.exchange(path, clients, frames, frames);
+    for (int k = 0; k < clients; k++) {
+      assertThat(replies.get(k)).containsExactlyElementsOf(ConcurrentPeers.expected("r:", k, frames));
     }
     assertThat(seen).allSatisfy(batch -> assertThat(batch).hasSizeBetween(1, 8));
     assertThat(seen.stream().mapToInt(List::size).sum()).isEqualTo(clients * frames);
@@ -315,6 +291,38 @@ class HandlerBatchTest {
       writeAtOnce(c, "", "b");
       assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("!", "b!");
     }
+  }
+
+  @Test
+  void aReplyWithTheHandOverOptionsReachesTheServerUncopied() throws Exception {
+    // What the server receives as the reply body (inbound interceptors see the delivered message).
+    List<Object> received = new CopyOnWriteArrayList<>();
+    vertx.eventBus().addInboundInterceptor(dc -> {
+      if (!IN.equals(dc.message().address())) {
+        received.add(dc.body());
+      }
+      dc.next();
+    });
+    List<Object> sent = new CopyOnWriteArrayList<>();
+    DeliveryOptions handOver = HandOverCodec.replyOptions(vertx);
+    DeliveryOptions plain = new DeliveryOptions();
+    vertx.eventBus().<Object>consumer(IN, msg -> {
+      JsonArray frames = (JsonArray) msg.body();
+      sent.add(frames);
+      // The first batch's reply handed over, the second one's copied by Vert.x as usual.
+      msg.reply(frames, sent.size() == 1 ? handOver : plain);
+    });
+    start(4);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      writeAtOnce(c, "a", "b");
+      assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("a", "b");
+      writeAtOnce(c, "c", "d");
+      assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("c", "d");
+    }
+    assertThat(handOver.getCodecName()).isEqualTo(HandOverCodec.NAME);
+    assertThat(received).hasSize(2);
+    assertThat(received.get(0)).isSameAs(sent.get(0));
+    assertThat(received.get(1)).isNotSameAs(sent.get(1)).isEqualTo(sent.get(1));
   }
 
   @Test
