@@ -44,8 +44,9 @@ public final class EventBusCeiling implements Callable<Integer> {
   int inFlight = 128;
 
   @Option(names = "--event-loops", paramLabel = "N",
-      description = "Vert.x event loops: 1 = sender and consumer on one thread, 2 = each on its own (default: ${DEFAULT-VALUE}).")
-  int eventLoops = 2;
+      description = "Vert.x event loops: 1 = sender and consumer on one thread, as uds server runs a --deploy'ed handler;"
+          + " 2 = each on its own (default: ${DEFAULT-VALUE}).")
+  int eventLoops = 1;
 
   @Option(names = "--size", paramLabel = "BYTES", description = "Payload bytes per frame (default: ${DEFAULT-VALUE}).")
   int size = 64;

@@ -1,5 +1,6 @@
 package dev.unixsocket.examples;
 
+import dev.unixsocket.testkit.BlockingClient;
 import dev.unixsocket.testkit.SocketPaths;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -13,15 +14,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,12 +51,10 @@ class UppercaseHandlerTest {
   void answersLengthFramesInUpperCaseAndAnEmptyFrameWithAnErrorFrame(VertxTestContext ctx) {
     vertx.deployVerticle(ServerApp.class.getName(), config("length"))
         .compose(id -> vertx.executeBlocking(() -> {
-          try (SocketChannel ch = connect()) {
+          try (BlockingClient c = BlockingClient.connect(path)) {
             // Three frames at once: the replies come back one each, in order.
-            writeFrame(ch, "hello");
-            writeFrame(ch, "");
-            writeFrame(ch, "Grüße");
-            return new String[] {readFrame(ch), readFrame(ch), readFrame(ch)};
+            c.writeFramesAtOnce(List.of("hello", "", "Grüße"));
+            return new String[] {c.readFrame(), c.readFrame(), c.readFrame()};
           }
         }))
         .onComplete(ctx.succeeding(replies -> ctx.verify(() -> {
@@ -73,9 +67,9 @@ class UppercaseHandlerTest {
   void answersLinesInUpperCase(VertxTestContext ctx) {
     vertx.deployVerticle(ServerApp.class.getName(), config("line"))
         .compose(id -> vertx.executeBlocking(() -> {
-          try (SocketChannel ch = connect()) {
-            ch.write(ByteBuffer.wrap("one\r\ntwo\n".getBytes(StandardCharsets.UTF_8)));
-            return readLine(ch) + "|" + readLine(ch);
+          try (BlockingClient c = BlockingClient.connect(path)) {
+            c.writeRaw("one\r\ntwo\n".getBytes(StandardCharsets.UTF_8));
+            return c.readLine() + "|" + c.readLine();
           }
         }))
         .onComplete(ctx.succeeding(replies -> ctx.verify(() -> {
@@ -95,45 +89,5 @@ class UppercaseHandlerTest {
           assertThat(path).doesNotExist();
           ctx.completeNow();
         })));
-  }
-
-  private SocketChannel connect() throws IOException {
-    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-    ch.connect(UnixDomainSocketAddress.of(path));
-    return ch;
-  }
-
-  private static void writeFrame(SocketChannel ch, String text) throws IOException {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
-    while (b.hasRemaining()) {
-      ch.write(b);
-    }
-  }
-
-  private static String readFrame(SocketChannel ch) throws IOException {
-    int n = readFully(ch, 4).getInt();
-    return StandardCharsets.UTF_8.decode(readFully(ch, n)).toString();
-  }
-
-  private static String readLine(SocketChannel ch) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      byte c = readFully(ch, 1).get();
-      if (c == '\n') {
-        return sb.toString();
-      }
-      sb.append((char) c);
-    }
-  }
-
-  private static ByteBuffer readFully(SocketChannel ch, int n) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(n);
-    while (b.hasRemaining()) {
-      if (ch.read(b) < 0) {
-        throw new EOFException("closed with " + b.remaining() + " of " + n + " bytes missing");
-      }
-    }
-    return b.flip();
   }
 }

@@ -1,14 +1,10 @@
 package dev.unixsocket.launcher;
 
-import java.io.EOFException;
+import dev.unixsocket.testkit.BlockingClient;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,19 +34,22 @@ final class Prober implements AutoCloseable {
   private void run() {
     for (int i = 0; running; i++) {
       String text = "probe-" + i;
-      try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-        try {
-          ch.connect(UnixDomainSocketAddress.of(path));
-        } catch (ConnectException e) {
-          refused.add(i + ": " + e.getMessage());
-          continue;
-        } catch (SocketException e) {
-          refused.add(i + ": " + e.getMessage()); // no such file
-          continue;
-        }
-        byte[] p = text.getBytes(StandardCharsets.UTF_8);
-        ch.write(ByteBuffer.allocate(4 + p.length).putInt(p.length).put(p).flip());
-        String reply = StandardCharsets.UTF_8.decode(readFully(ch, readFully(ch, 4).getInt())).toString();
+      BlockingClient c;
+      try {
+        c = BlockingClient.connect(path);
+      } catch (ConnectException e) {
+        refused.add(i + ": " + e.getMessage());
+        continue;
+      } catch (SocketException e) {
+        refused.add(i + ": " + e.getMessage()); // no such file
+        continue;
+      } catch (IOException e) {
+        failed.add(i + ": " + e);
+        continue;
+      }
+      try (c) {
+        c.writeFrame(text);
+        String reply = c.readFrame();
         if (reply.equals("echo:" + text)) {
           answered.incrementAndGet();
         } else {
@@ -63,16 +62,6 @@ final class Prober implements AutoCloseable {
         return;
       }
     }
-  }
-
-  private static ByteBuffer readFully(SocketChannel ch, int n) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(n);
-    while (b.hasRemaining()) {
-      if (ch.read(b) < 0) {
-        throw new EOFException("closed with " + b.remaining() + " of " + n + " bytes missing");
-      }
-    }
-    return b.flip();
   }
 
   @Override

@@ -107,18 +107,26 @@ class DrainTest {
       assertThat(c.read()).isEqualTo(Received.data("echo:a"));
       Future<Void> stopped = vertx.undeploy(id);
       // Until the drain timeout the plain peer is served as before; then it is closed.
-      int answered = 0;
-      try {
-        for (int i = 0; ; i++) {
-          c.writeFrame("m" + i);
-          assertThat(c.read()).isEqualTo(Received.data("echo:m" + i));
-          answered++;
-        }
-      } catch (IOException closed) {
-        // the drain timeout passed
-      }
+      int answered = echoedUntilClosed(c);
       await(stopped);
       assertThat(answered).isPositive();
+    }
+  }
+
+  /**
+   * Writes frames one at a time, each answered before the next, until the server closes the
+   * connection (the drain timeout); returns how many were answered.
+   */
+  private static int echoedUntilClosed(BlockingClient c) {
+    int answered = 0;
+    try {
+      for (int i = 0; ; i++) {
+        c.writeFrame("m" + i);
+        assertThat(c.read()).isEqualTo(Received.data("echo:m" + i));
+        answered++;
+      }
+    } catch (IOException closed) {
+      return answered;
     }
   }
 
@@ -128,16 +136,7 @@ class DrainTest {
     try (BlockingClient c = hello(path)) {
       Future<Void> stopped = vertx.undeploy(id);
       assertThat(c.read().code()).isEqualTo(GOAWAY);
-      int answered = 0;
-      try {
-        for (int i = 0; ; i++) {
-          c.writeFrame("m" + i); // ignoring GOAWAY: keeps writing, never says DONE
-          assertThat(c.read()).isEqualTo(Received.data("echo:m" + i));
-          answered++;
-        }
-      } catch (IOException closed) {
-        // closed at the drain timeout
-      }
+      int answered = echoedUntilClosed(c); // ignoring GOAWAY: keeps writing, never says DONE
       await(stopped);
       assertThat(answered).isPositive();
     }

@@ -70,17 +70,6 @@ class HandlerBatchTest {
     return texts;
   }
 
-  /** The frames in one write, so that the server reads them together (one batch per handlerBatch frames). */
-  private static void writeAtOnce(BlockingClient c, String... frames) throws java.io.IOException {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    for (String f : frames) {
-      byte[] payload = f.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      bytes.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(payload.length).array());
-      bytes.writeBytes(payload);
-    }
-    c.writeRaw(bytes.toByteArray());
-  }
-
   @Test
   void batchesKeepFrameOrderAcrossBatchesAndConnections() throws Exception {
     // Every batch is answered after a random delay: later batches often overtake earlier ones.
@@ -157,7 +146,7 @@ class HandlerBatchTest {
           "fail", "x", "y",
           "slow", "x", "y",
           "j", "k", "l"};
-      writeAtOnce(c, frames);
+      c.writeFramesAtOnce(List.of(frames));
       List<String> replies = new ArrayList<>();
       for (int i = 0; i < frames.length; i++) {
         replies.add(c.readFrame());
@@ -226,7 +215,7 @@ class HandlerBatchTest {
     vertx.eventBus().<Object>consumer(IN, held::complete);
     String id = start(8);
     try (BlockingClient c = BlockingClient.connect(path)) {
-      writeAtOnce(c, "a", "b", "c");
+      c.writeFramesAtOnce(List.of("a", "b", "c"));
       Message<Object> request = held.get(10, TimeUnit.SECONDS);
       List<String> frames = texts(request);
       Future<Void> stopped = vertx.undeploy(id);
@@ -288,7 +277,7 @@ class HandlerBatchTest {
     ServerContractTest.await(vertx.undeploy(vertx.deploymentIDs().iterator().next()));
     start(4);
     try (BlockingClient c = BlockingClient.connect(path)) {
-      writeAtOnce(c, "", "b");
+      c.writeFramesAtOnce(List.of("", "b"));
       assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("!", "b!");
     }
   }
@@ -314,9 +303,9 @@ class HandlerBatchTest {
     });
     start(4);
     try (BlockingClient c = BlockingClient.connect(path)) {
-      writeAtOnce(c, "a", "b");
+      c.writeFramesAtOnce(List.of("a", "b"));
       assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("a", "b");
-      writeAtOnce(c, "c", "d");
+      c.writeFramesAtOnce(List.of("c", "d"));
       assertThat(List.of(c.readFrame(), c.readFrame())).containsExactly("c", "d");
     }
     assertThat(handOver.getCodecName()).isEqualTo(HandOverCodec.NAME);

@@ -18,9 +18,15 @@ public final class BlockingClient implements AutoCloseable {
     this.channel = channel;
   }
 
+  /** Connects to {@code path}; a refused connect or a missing socket file throws, as for any client. */
   public static BlockingClient connect(Path path) throws IOException {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-    ch.connect(UnixDomainSocketAddress.of(path));
+    try {
+      ch.connect(UnixDomainSocketAddress.of(path));
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
     return new BlockingClient(ch);
   }
 
@@ -29,6 +35,17 @@ public final class BlockingClient implements AutoCloseable {
     while (b.hasRemaining()) {
       channel.write(b);
     }
+  }
+
+  /** Length frames, all in one write: the server reads them together. */
+  public void writeFramesAtOnce(java.util.List<String> texts) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    for (String text : texts) {
+      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+      bytes.writeBytes(ByteBuffer.allocate(4).putInt(payload.length).array());
+      bytes.writeBytes(payload);
+    }
+    writeRaw(bytes.toByteArray());
   }
 
   public void writeFrame(String text) throws IOException {
