@@ -49,13 +49,13 @@ public final class Main {
   }
 
   /**
-   * Pooled buffers up to 64 KiB stay in each thread's cache (Netty's default: 32 KiB), and the
-   * server reads up to that much at a time: at 8-32 KiB frames, half the receive calls of 32 KiB
-   * reads (bench/NOTES.md, issue 11). A {@code -D} on the command line wins.
+   * Pooled buffers up to 256 KiB stay in each thread's cache (Netty's default: 32 KiB), and the
+   * server reads up to that much at a time: fewer receive calls for frames of 8 KiB and more
+   * (bench/NOTES.md, issue 11). A {@code -D} on the command line wins.
    */
   static void nettyDefaults() {
     if (System.getProperty(CACHED_BUFFER_PROPERTY) == null) {
-      System.setProperty(CACHED_BUFFER_PROPERTY, "65536");
+      System.setProperty(CACHED_BUFFER_PROPERTY, "262144");
     }
   }
 

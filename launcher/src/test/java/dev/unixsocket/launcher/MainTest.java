@@ -32,7 +32,7 @@ class MainTest {
     try {
       System.clearProperty(Main.CACHED_BUFFER_PROPERTY);
       Main.nettyDefaults();
-      assertThat(System.getProperty(Main.CACHED_BUFFER_PROPERTY)).isEqualTo("65536");
+      assertThat(System.getProperty(Main.CACHED_BUFFER_PROPERTY)).isEqualTo("262144");
 
       System.setProperty(Main.CACHED_BUFFER_PROPERTY, "16384");
       Main.nettyDefaults();

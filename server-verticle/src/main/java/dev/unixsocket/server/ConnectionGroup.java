@@ -35,16 +35,17 @@ final class ConnectionGroup {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGroup.class);
   /**
    * Read buffers no larger than the pooled allocator's thread cache takes (32 KiB unless
-   * {@code io.netty.allocator.maxCachedBufferCapacity} says otherwise; {@code uds} sets 64 KiB):
+   * {@code io.netty.allocator.maxCachedBufferCapacity} says otherwise; {@code uds} sets 256 KiB):
    * larger reads bypass the cache, so every read buffer came from the arena, and the reply slices
    * that keep read buffers alive until written made a 4 MiB chunk fill past a quarter and empty
    * again every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and
    * allocated a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff"). Within
-   * the cache, larger is cheaper: 64 KiB reads take half the receive calls of 32 KiB ones at 8-32
-   * KiB frames.
+   * the cache, larger is cheaper: each receive call costs about as much as copying several KiB, and
+   * a Unix socket holds up to about 200 KiB for one read (its sender's buffer); 256 KiB reads take
+   * a third of the calls of 64 KiB ones for frames of 64 KiB and more, half at 16 KiB.
    */
   private static final int MAX_READ =
-      Math.max(4096, Math.min(65536, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));
+      Math.max(4096, Math.min(256 * 1024, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));
   /**
    * Up to 16 reads per readiness event, as Netty gives a stream channel by default: an allocator
    * set on the config keeps its own limit, which is 1 unless set, and with 1 the server read one
@@ -174,6 +175,11 @@ final class ConnectionGroup {
   /** The Vert.x context on this group's event loop: event-bus requests sent from it are answered here. */
   ContextInternal context() {
     return context;
+  }
+
+  /** Connections note when their frames arrive: only with an idle timeout (a clock read per read otherwise wasted). */
+  boolean idleClock() {
+    return idleTask != null;
   }
 
   /** The event-bus handler; null with the echo handler. */
