@@ -55,9 +55,9 @@ final class EchoConnection extends ServerConnection {
     } else {
       // Large payload: write what we gathered, then the payload itself as a slice; the trailer
       // (line framing) starts the batch for the rest of the read.
-      ctx.write(batch);
+      ctx.write(batch, ctx.voidPromise());
       batch = null;
-      ctx.write(data.retainedSlice(index, length));
+      ctx.write(data.retainedSlice(index, length), ctx.voidPromise());
       if (framing != Framing.LENGTH) {
         newBatch(ctx, data.readableBytes() - frameBytes, frameBytes, extra, framing.overhead());
         framing.writeTrailer(batch);
@@ -74,7 +74,7 @@ final class EchoConnection extends ServerConnection {
    */
   private void newBatch(ChannelHandlerContext ctx, int readable, int frameBytes, int extra, int room) {
     if (batch != null) {
-      ctx.write(batch);
+      ctx.write(batch, ctx.voidPromise());
     }
     long replies = (long) readable + (long) extra * (readable / Math.max(1, frameBytes) + 1);
     batch = ctx.alloc().ioBuffer((int) Math.max(room, Math.min(replies, BATCH_MAX)));
@@ -113,7 +113,8 @@ final class EchoConnection extends ServerConnection {
     batch = null;
     unflushed = false;
     if (out != null && out.isReadable()) {
-      ctx.write(out);
+      // Nobody listens: no promise per write; a failed write reaches exceptionCaught, which closes.
+      ctx.write(out, ctx.voidPromise());
     } else if (out != null) {
       out.release();
     }

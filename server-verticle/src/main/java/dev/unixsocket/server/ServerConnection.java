@@ -39,7 +39,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   /** The peer, looked up when first needed (SO_PEERCRED is a system call), or at admission. */
   private Peer peer;
   ChannelHandlerContext ctx;
-  /** When the last complete frame arrived (or the connection opened), for the idle timeout. */
+  /** When the last complete frame arrived (or the connection opened), for the idle timeout; kept only when there is one. */
   long lastFrameNanos;
   /** The group's list of open connections: intrusive, so that it costs no node per connection. */
   ServerConnection previous;
@@ -120,8 +120,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
       closeWhenAnswered();
     }
     if (frames > 0) {
+      if (group.idleClock()) {
+        lastFrameNanos = System.nanoTime();
+      }
       // Counted per read, not per frame; kept in locals so that a connection carries no counters.
-      lastFrameNanos = System.nanoTime();
       framesRead(frames, payloadBytes);
     }
     if (data.isReadable() && !closing) {
