@@ -194,6 +194,14 @@ static int process(struct conn *c) {
   size_t pos = 0;
   int direct = c->out_off == c->out_len;
   if (direct) c->out_off = c->out_len = 0;
+  if (!direct && c->out_off >= c->out_len - c->out_off) {
+    /* Behind pending output, replies are appended: move what is unsent to the front once as much
+     * has been sent, or the buffer grows (and is copied by realloc) as long as output is pending:
+     * 1 MiB x 1 x 4 stalled for ~100 ms at a time. */
+    memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+    c->out_len -= c->out_off;
+    c->out_off = 0;
+  }
   while (c->in_len - pos >= 4) {
     const unsigned char *h = (const unsigned char *)c->in + pos;
     uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
