@@ -184,9 +184,8 @@ class HandlerBatchTest {
     });
     start(16);
     try (BlockingClient c = BlockingClient.connect(path)) {
-      c.writeFrame("p");
-      c.writeFrame("q");
-      c.writeFrame("r");
+      // One write, so that one read holds all three and they go as one batch.
+      c.writeFramesAtOnce(List.of("p", "q", "r"));
       assertThat(List.of(c.readFrame(), c.readFrame(), c.readFrame())).containsExactly("b:p", "s:q", "{\"j\":\"r\"}");
     }
   }
