@@ -196,8 +196,7 @@ static int process(struct conn *c) {
   if (direct) c->out_off = c->out_len = 0;
   if (!direct && c->out_off >= c->out_len - c->out_off) {
     /* Behind pending output, replies are appended: move what is unsent to the front once as much
-     * has been sent, or the buffer grows (and is copied by realloc) as long as output is pending:
-     * 1 MiB x 1 x 4 stalled for ~100 ms at a time. */
+     * has been sent, or under steady load the buffer grows without bound and realloc copies it. */
     memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
     c->out_len -= c->out_off;
     c->out_off = 0;

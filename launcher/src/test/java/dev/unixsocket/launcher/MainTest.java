@@ -27,7 +27,7 @@ class MainTest {
   }
 
   @Test
-  void nettysThreadCacheKeeps64KiBBuffersUnlessTheCommandLineSaysOtherwise() {
+  void nettysThreadCacheKeeps256KiBBuffersUnlessTheCommandLineSaysOtherwise() {
     String before = System.getProperty(Main.CACHED_BUFFER_PROPERTY);
     try {
       System.clearProperty(Main.CACHED_BUFFER_PROPERTY);

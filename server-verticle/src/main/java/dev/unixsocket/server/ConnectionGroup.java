@@ -41,9 +41,8 @@ final class ConnectionGroup {
    * again every few hundred frames (64 KiB x 4 x 4): each time the arena freed the chunk and
    * allocated a fresh one, zeroed and page-faulted in (bench/NOTES.md, "The 64 KiB cliff"). Within
    * the cache, larger is cheaper: a receive call costs about as much as copying several KiB, and a
-   * Unix socket can hold a few hundred KiB for one read. Receive calls per frame with 256 KiB reads
-   * against 64 KiB: 0.12 against 0.31 at 16 KiB x 1 x 16, 1.0 against 2.0 at 64 KiB x 4 x 1, 5
-   * against 18 at 1 MiB.
+   * Unix socket can hold a few hundred KiB for one read, so frames of 16 KiB and more take a quarter
+   * to a half of the receive calls of 64 KiB reads (bench/NOTES.md, "256 KiB reads").
    */
   private static final int MAX_READ =
       Math.max(4096, Math.min(256 * 1024, SystemPropertyUtil.getInt("io.netty.allocator.maxCachedBufferCapacity", 32 * 1024)));

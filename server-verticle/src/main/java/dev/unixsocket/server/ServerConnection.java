@@ -139,7 +139,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * Appends a read to the incomplete frame kept from earlier reads. Small ones are copied
-   * together; a large frame (a 1 MiB payload spans several reads) is gathered as a composite of
+   * together; a frame over 8 KiB that spans reads is gathered as a composite of
    * the reads themselves, so its bytes are never copied: the echo writes them back as a slice.
    */
   private static ByteBuf cumulate(ChannelHandlerContext ctx, ByteBuf partial, ByteBuf in) {
