@@ -1,5 +1,6 @@
-# bench/sweep's charts: gnuplot -e "data='bench/sweep/last.dat'; outdir='bench/charts'" bench/sweep-charts.gp
+# bench/sweep's charts: gnuplot -e "data='bench/charts/sweep.dat'; outdir='bench/charts'[; ours='ours (io_uring)']" bench/sweep-charts.gp
 # data columns: size connections in-flight ours-frames/s C-frames/s ours/C
+if (!exists("ours")) ours = "ours"
 set terminal svg size 1100,420 dynamic font "sans,11" background rgb "white"
 sizes = "64 1024 8192 16384 32768 65536 262144 1048576"
 labels = "'64 B' '1 KiB' '8 KiB' '16 KiB' '32 KiB' '64 KiB' '256 KiB' '1 MiB'"
@@ -8,7 +9,7 @@ xi(s) = (s == 64 ? 0 : s == 1024 ? 1 : s == 8192 ? 2 : s == 16384 ? 3 : s == 327
 yi(c) = (c == 1 ? 0 : c == 2 ? 0.5 : c == 4 ? 1 : c == 100 ? 2 : 3)
 
 set output outdir."/sweep-heatmap.svg"
-set multiplot layout 1,3 title "ours / C epoll echo, frames/s (median of the runs; 1.0 = C's speed)"
+set multiplot layout 1,3 title ours." / C epoll echo, frames/s (median of the runs; 1.0 = C's speed)"
 set xrange [-0.5:7.5]
 set yrange [-0.5:3.5]
 set xtics ("64 B" 0, "1 KiB" 1, "8 KiB" 2, "16 KiB" 3, "32 KiB" 4, "64 KiB" 5, "256 KiB" 6, "1 MiB" 7) rotate by -60 offset 0,-0.3 font ",9"
@@ -26,7 +27,7 @@ do for [k in "1 4 16"] {
 unset multiplot
 
 set output outdir."/sweep-throughput.svg"
-set multiplot layout 1,2 title "throughput against frame size, connections:in flight (solid: ours, dashed: C epoll echo)"
+set multiplot layout 1,2 title "throughput against frame size, connections:in flight (solid: ".ours.", dashed: C epoll echo)"
 set xrange [40:1.7e6]
 set yrange [*:*]
 set logscale x 2
