@@ -1,0 +1,29 @@
+# Several bench/sweep runs side by side, per cell: ours / C of each run and the lowest.
+#   jq -rs -f bench/sweep-compare.jq bench/sweep-last.jsonl bench/history/sweep-*.jsonl
+# Each run's ratio is its median ours / median C, as in sweep-table.jq, shown cut (not rounded)
+# to two decimals so that a cell shown as 0.79 is one counted below 0.8.
+def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+def size: if . >= 1048576 then "\(. / 1048576) MiB" elif . >= 1024 then "\(. / 1024) KiB" else "\(.) B" end;
+def r2: if . == null then "–" else (. * 100 | floor) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)" end;
+def band: if . == null then "–" elif . >= 0.9 then "≥ 0.9" elif . >= 0.8 then "0.8–0.9" else "< 0.8" end;
+def bands: [map(band) as $b | ("≥ 0.9", "0.8–0.9", "< 0.8") as $n | "\($b | map(select(. == $n)) | length) \($n)"] | join(", ");
+def issue_rows: ["64 1 128", "64 100 16", "64 1000 1", "1024 4 4", "8192 4 4", "16384 4 4", "32768 4 4",
+  "65536 4 4", "65536 2 4", "65536 1 4", "65536 4 1", "262144 4 4", "1048576 4 4"];
+def key: "\(.size) \(.connections) \(.pipeline)";
+reduce .[] as $l ([]; if $l.type == "sweep" then . + [{m: $l, runs: []}]
+                     elif $l.type == "run" then .[-1].runs += [$l] else . end)
+| map(.ratios = (.runs | group_by(key) | map({key: (.[0] | key),
+      value: ((map(select(.server == "ours") | .result.msgs_per_s // 0) | med)
+              / ((map(select(.server == "c") | .result.msgs_per_s // 0) | med) | if . == 0 then 1e-9 else . end))})
+    | from_entries)) as $sweeps
+| ($sweeps[0].runs | map(key) | reduce .[] as $k ([]; if index([$k]) then . else . + [$k] end)) as $cells
+| [$cells[] as $k | {k: $k, r: [$sweeps[] | .ratios[$k]]} | .low = (.r | map(select(. != null)) | min)] as $rows
+| "Runs: \($sweeps | map("\(.m.date) (commit \(.m.commit)\(if (.m.transport // "default") != "default" then ", \(.m.transport)" else "" end))") | join("; ")).\n",
+  "| frame | conn. × in flight | \($sweeps | map(.m.date | sub("^[0-9-]+ "; "")) | join(" | ")) | lowest |",
+  "|---|---|\($sweeps | map("---:") | join("|"))|---:|",
+  ($rows[] | (.k | split(" ") | map(tonumber)) as [$s, $c, $p]
+   | "| \($s | size)\(if (issue_rows | index("\($s) \($c) \($p)")) then " ★" else "" end) | \($c) × \($p) | \(.r | map(r2) | join(" | ")) | **\(.low | r2)** |"),
+  "",
+  ($sweeps[] | "\(.m.date): \([.ratios[]] | bands).") ,
+  "Lowest of the runs: \([$rows[].low] | bands).",
+  "Below 0.8 in every run: \([$rows[] | select(.r | all(. != null and . < 0.8)) | (.k | split(" ") | map(tonumber)) as [$s, $c, $p] | "\($s | size) × \($c) × \($p)"] | if length == 0 then "none" else join(", ") end)."
