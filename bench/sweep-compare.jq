@@ -1,14 +1,11 @@
 # Several bench/sweep runs side by side, per cell: ours / C of each run and the lowest.
-#   jq -rs -f bench/sweep-compare.jq bench/sweep-last.jsonl bench/history/sweep-*.jsonl
+#   jq -rs -L bench -f bench/sweep-compare.jq bench/sweep-last.jsonl bench/history/sweep-*.jsonl
 # Each run's ratio is its median ours / median C, as in sweep-table.jq, shown cut (not rounded)
 # to two decimals so that a cell shown as 0.79 is one counted below 0.8.
-def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
-def size: if . >= 1048576 then "\(. / 1048576) MiB" elif . >= 1024 then "\(. / 1024) KiB" else "\(.) B" end;
+include "sweep-common";
 def r2: if . == null then "–" else (. * 100 | floor) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)" end;
 def band: if . == null then "–" elif . >= 0.9 then "≥ 0.9" elif . >= 0.8 then "0.8–0.9" else "< 0.8" end;
 def bands: [map(band) as $b | ("≥ 0.9", "0.8–0.9", "< 0.8") as $n | "\($b | map(select(. == $n)) | length) \($n)"] | join(", ");
-def issue_rows: ["64 1 128", "64 100 16", "64 1000 1", "1024 4 4", "8192 4 4", "16384 4 4", "32768 4 4",
-  "65536 4 4", "65536 2 4", "65536 1 4", "65536 4 1", "262144 4 4", "1048576 4 4"];
 def key: "\(.size) \(.connections) \(.pipeline)";
 reduce .[] as $l ([]; if $l.type == "sweep" then . + [{m: $l, runs: []}]
                      elif $l.type == "run" then .[-1].runs += [$l] else . end)

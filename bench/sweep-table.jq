@@ -1,11 +1,8 @@
-# bench/sweep's markdown table from its raw runs (jq -rs -f sweep-table.jq last.jsonl).
-def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
-def size: if . >= 1048576 then "\(. / 1048576) MiB" elif . >= 1024 then "\(. / 1024) KiB" else "\(.) B" end;
+# bench/sweep's markdown table from its raw runs (jq -rs -L bench -f bench/sweep-table.jq last.jsonl).
+include "sweep-common";
 def r2: if . == null then "–" else (. * 100 | round) / 100 | tostring end;
 def r1: if . == null then "–" else (. * 10 | round) / 10 | tostring end;
 def k: if . == null then "–" elif . >= 100000 then "\(. / 1000 | round) k" elif . >= 1000 then "\((. / 100 | round) / 10) k" else "\(round)" end;
-def issue_rows: ["64 1 128", "64 100 16", "64 1000 1", "1024 4 4", "8192 4 4", "16384 4 4", "32768 4 4",
-  "65536 4 4", "65536 2 4", "65536 1 4", "65536 4 1", "262144 4 4", "1048576 4 4"];
 (.[] | select(.type == "sweep")) as $m
 | (map(select(.type == "end")) | first // {}) as $fin
 | [.[] | select(.type == "run")] as $runs
