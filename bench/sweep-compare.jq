@@ -3,7 +3,7 @@
 # Each run's ratio is its median ours / median C, as in sweep-table.jq, shown cut (not rounded)
 # to two decimals so that a cell shown as 0.79 is one counted below 0.8.
 include "sweep-common";
-def r2: if . == null then "–" else (. * 100 | floor) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)" end;
+def cut2: if . == null then "–" else (. * 100 | floor) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)" end;
 def band: if . == null then "–" elif . >= 0.9 then "≥ 0.9" elif . >= 0.8 then "0.8–0.9" else "< 0.8" end;
 def bands: [map(band) as $b | ("≥ 0.9", "0.8–0.9", "< 0.8") as $n | "\($b | map(select(. == $n)) | length) \($n)"] | join(", ");
 def key: "\(.size) \(.connections) \(.pipeline)";
@@ -19,7 +19,7 @@ reduce .[] as $l ([]; if $l.type == "sweep" then . + [{m: $l, runs: []}]
   "| frame | conn. × in flight | \($sweeps | map(.m.date | sub("^[0-9-]+ "; "")) | join(" | ")) | lowest |",
   "|---|---|\($sweeps | map("---:") | join("|"))|---:|",
   ($rows[] | (.k | split(" ") | map(tonumber)) as [$s, $c, $p]
-   | "| \($s | size)\(if (issue_rows | index("\($s) \($c) \($p)")) then " ★" else "" end) | \($c) × \($p) | \(.r | map(r2) | join(" | ")) | **\(.low | r2)** |"),
+   | "| \($s | size)\(if (issue_rows | index("\($s) \($c) \($p)")) then " ★" else "" end) | \($c) × \($p) | \(.r | map(cut2) | join(" | ")) | **\(.low | cut2)** |"),
   "",
   ($sweeps[] | "\(.m.date): \([.ratios[]] | bands).") ,
   "Lowest of the runs: \([$rows[].low] | bands).",
