@@ -1,4 +1,5 @@
-# Definitions bench/sweep-table.jq and bench/sweep-compare.jq share (jq -L bench: include "sweep-common").
+# Definitions bench/sweep-table.jq, bench/sweep-compare.jq and bench/sweep's chart data share
+# (jq -L bench: include "sweep-common").
 def med: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
 def size: if . >= 1048576 then "\(. / 1048576) MiB" elif . >= 1024 then "\(. / 1024) KiB" else "\(.) B" end;
 # The rows of issue 11's table, marked ★ in the tables: "size connections in-flight".

@@ -1,5 +1,6 @@
 package dev.unixsocket.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -8,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /** A plain blocking JDK client, independent of Vert.x and Netty, to talk to the server under test. */
 public final class BlockingClient implements AutoCloseable {
@@ -31,26 +33,28 @@ public final class BlockingClient implements AutoCloseable {
   }
 
   public void writeRaw(byte[] bytes) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(bytes);
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
+    writeAll(ByteBuffer.wrap(bytes));
   }
 
   /** Length frames, all in one write: the server reads them together. */
-  public void writeFramesAtOnce(java.util.List<String> texts) throws IOException {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+  public void writeFramesAtOnce(List<String> texts) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (String text : texts) {
-      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-      bytes.writeBytes(ByteBuffer.allocate(4).putInt(payload.length).array());
-      bytes.writeBytes(payload);
+      bytes.writeBytes(lengthFrame(text));
     }
     writeRaw(bytes.toByteArray());
   }
 
   public void writeFrame(String text) throws IOException {
+    writeRaw(lengthFrame(text));
+  }
+
+  private static byte[] lengthFrame(String text) {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
+    return ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).array();
+  }
+
+  private void writeAll(ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
       channel.write(b);
     }
@@ -65,9 +69,7 @@ public final class BlockingClient implements AutoCloseable {
   public void writeControl(int code, byte... payload) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(4 + payload.length).put((byte) 0x80).put((byte) code)
         .putShort((short) payload.length).put(payload).flip();
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
+    writeAll(b);
   }
 
   /** What came next: a data frame (code -1) or a control frame (its code), with its payload as text. */
