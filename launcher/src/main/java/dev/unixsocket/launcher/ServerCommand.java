@@ -38,6 +38,9 @@ import io.vertx.core.Vertx;
         "2:bad usage"})
 final class ServerCommand implements Callable<Integer> {
 
+  /** Time to close Vert.x once the server has drained. */
+  private static final long CLOSE_AFTER_DRAIN_MS = 10_000;
+
   @Spec
   CommandSpec spec;
 
@@ -161,11 +164,21 @@ final class ServerCommand implements Callable<Integer> {
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
             + (options.getInheritedFd() >= 0 ? ", inherited fd " + options.getInheritedFd() : "") + ")"));
     System.out.flush();
+    run.allowStopFor(stopLimitMs(options));
     running.set(run);
     if (takenOver.get() != null) {
       run.stopGracefully(takenOver.get());
     }
     return run.awaitSignalAndStop();
+  }
+
+  /**
+   * How long a stop may take before the process gives up on it: the server's longest drain, and
+   * time to close Vert.x after it (a cluster leave, say). A shorter limit would cut a drain of a
+   * long --drain-timeout short, resetting the connections it was still answering.
+   */
+  static long stopLimitMs(ServerOptions options) {
+    return ServerVerticle.longestDrainMs(options) + CLOSE_AFTER_DRAIN_MS;
   }
 
   /**

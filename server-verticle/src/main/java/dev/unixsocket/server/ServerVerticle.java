@@ -276,14 +276,22 @@ public class ServerVerticle extends VerticleBase {
       }).compose(v -> acceptor.acceptBacklog()).compose(v -> acceptor.close());
     }
     long drain = options.getDrainTimeoutMs();
-    // Past the drain timeout, what was read still gets its reply: an event-bus handler has up to
-    // its request timeout. Only a peer that does not read its replies holds a stop past that.
-    long hard = drain + HARD_STOP_SLACK_MS
-        + (options.getHandler() == FrameHandler.EVENTBUS ? options.getRequestTimeoutMs() : 0);
+    long hard = longestDrainMs(options);
     return noNewConnections
         .compose(v -> Future.join(groups.stream().map(g -> g.shutdown(drain, hard)).toList()))
         .otherwiseEmpty()
         .onComplete(ar -> log.info("stopped"));
+  }
+
+  /**
+   * How long a graceful stop with these options may drain before the connections still open are
+   * closed as they are: the drain timeout, then 5 s for the replies to what was read (an event-bus
+   * handler has up to its request timeout more). Only a peer that does not read its replies holds
+   * a stop that long. A process that bounds its stop must allow at least this.
+   */
+  public static long longestDrainMs(ServerOptions options) {
+    return options.getDrainTimeoutMs() + HARD_STOP_SLACK_MS
+        + (options.getHandler() == FrameHandler.EVENTBUS ? options.getRequestTimeoutMs() : 0);
   }
 
   /** The socket path served, absolute. */
