@@ -127,7 +127,8 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(names = "--replace",
       description = "Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a "
-          + "listener), then tell the old server to drain and exit. Without it a live PATH is refused.")
+          + "listener), then tell the old server to drain and exit. Without it a live PATH is refused. Length framing"
+          + " only.")
   boolean replace;
 
   @Mixin

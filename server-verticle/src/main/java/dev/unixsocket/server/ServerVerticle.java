@@ -1,6 +1,7 @@
 package dev.unixsocket.server;
 
 import dev.unixsocket.transport.TransportChoice;
+import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -86,6 +87,11 @@ public class ServerVerticle extends VerticleBase {
       SocketFile file = SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl, options.isReplace());
       socketFile = file;
       if (file.replacing()) {
+        if (options.getFraming() != Framing.LENGTH) {
+          // Checked before the rename, which cannot be undone: the old server would never answer.
+          throw new ServerStartException("cannot replace the server at " + file.path() + " with " + options.getFraming().label()
+              + " framing: it has no control frames to ask the old server to drain; stop the old server first");
+        }
         // Connected to the old server before the rename: afterwards its socket has no name.
         takeover = Takeover.begin(file.path());
       }

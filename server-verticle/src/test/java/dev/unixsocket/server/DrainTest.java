@@ -2,6 +2,7 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.testkit.BlockingClient;
 import dev.unixsocket.testkit.BlockingClient.Received;
+import dev.unixsocket.wire.Framing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -256,6 +257,25 @@ class DrainTest {
     try (BlockingClient c = BlockingClient.connect(path)) {
       c.writeFrame("new");
       assertThat(c.readFrame()).isEqualTo("echo:new");
+    }
+  }
+
+  @Test
+  void replaceWithLineFramingIsRefusedBeforeItTouchesThePath() throws Exception {
+    // Line framing has no control frames: the old server never answered TAKEOVER, and the new one
+    // had already renamed its socket over the path, so both served on.
+    start(vertx, options().setFraming(Framing.LINE));
+    Object oldInode = inode(path);
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    Throwable failure = await(newer.deployVerticle(new ServerVerticle(options().setFraming(Framing.LINE).setReplace(true)))
+        .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessage("cannot replace the server at " + path
+        + " with line framing: it has no control frames to ask the old server to drain; stop the old server first");
+    assertThat(inode(path)).isEqualTo(oldInode);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw("still\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(c.readLine()).isEqualTo("echo:still");
     }
   }
 
