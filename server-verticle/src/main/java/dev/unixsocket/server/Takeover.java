@@ -7,6 +7,9 @@ import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -83,6 +86,7 @@ final class Takeover implements AutoCloseable {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
       channel.connect(UnixDomainSocketAddress.of(path));
       checkSameUser(path, channel);
+      checkBoundBeside(path);
       Takeover t = new Takeover(path, lockFile, lock, channel);
       t.write(Control.HELLO, Unpooled.wrappedBuffer(new byte[] {(byte) Control.VERSION}));
       return t;
@@ -106,6 +110,30 @@ final class Takeover implements AutoCloseable {
       throw new ServerStartException("cannot replace the server at " + path + ": it runs as "
           + (principal == null ? "an unknown user" : "user " + principal.user().getName())
           + "; only that user or root may take it over");
+    }
+  }
+
+  /**
+   * A uds server binds its socket in a private directory beside the path and renames (or links)
+   * it there, so the name a peer sees (getpeername(2), the name it was bound to) is not the path.
+   * A socket bound at the path itself was made by someone else: systemd (socket activation; the
+   * server there refuses TAKEOVER) or another program (that never answers it). Found out before
+   * the rename, which cannot be undone. Without the native library, not checked.
+   */
+  private static void checkBoundBeside(Path path) throws IOException {
+    if (!Epoll.isAvailable()) {
+      return;
+    }
+    Socket probe = Socket.newSocketDomain();
+    try {
+      probe.connect(new DomainSocketAddress(path.toString()));
+      DomainSocketAddress bound = probe.remoteDomainSocketAddress();
+      if (bound != null && path.toString().equals(bound.path())) {
+        throw new ServerStartException("cannot replace the server at " + path + ": its socket was bound there directly,"
+            + " not handed over by a uds server (a socket passed by systemd? restart its service instead)");
+      }
+    } finally {
+      probe.close();
     }
   }
 

@@ -3,6 +3,8 @@ package dev.unixsocket.server;
 import dev.unixsocket.testkit.BlockingClient;
 import dev.unixsocket.testkit.BlockingClient.Received;
 import dev.unixsocket.wire.Framing;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -276,6 +278,29 @@ class DrainTest {
     try (BlockingClient c = BlockingClient.connect(path)) {
       c.writeRaw("still\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       assertThat(c.readLine()).isEqualTo("echo:still");
+    }
+  }
+
+  @Test
+  void replaceOfASocketBoundAtThePathItselfIsRefusedBeforeItTouchesThePath() throws Exception {
+    // As systemd binds it for socket activation: that server refuses TAKEOVER, but only after the
+    // new server had renamed its socket over systemd's, leaving the service's socket unreachable.
+    Socket listener = Socket.newSocketDomain();
+    listener.bind(new DomainSocketAddress(path.toString()));
+    listener.listen(16);
+    start(vertx, options().setInheritedFd(listener.intValue()));
+    Object systemds = inode(path);
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    Throwable failure = await(newer.deployVerticle(new ServerVerticle(options().setReplace(true)))
+        .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessage("cannot replace the server at " + path
+        + ": its socket was bound there directly, not handed over by a uds server (a socket passed by systemd?"
+        + " restart its service instead)");
+    assertThat(inode(path)).isEqualTo(systemds);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("still");
+      assertThat(c.readFrame()).isEqualTo("echo:still");
     }
   }
 
