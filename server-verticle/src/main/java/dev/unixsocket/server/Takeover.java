@@ -25,6 +25,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -72,8 +74,12 @@ final class Takeover implements AutoCloseable {
     FileChannel lockFile = null;
     SocketChannel channel = null;
     try {
-      lockFile = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try {
+        lockFile = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (IOException e) {
+        throw lockUnavailable(path, lockPath, e);
+      }
       FileLock lock;
       try {
         lock = lockFile.tryLock();
@@ -99,6 +105,16 @@ final class Takeover implements AutoCloseable {
       closeQuietly(lockFile);
       throw e;
     }
+  }
+
+  /** The lock cannot be opened: why, in one line (an AccessDeniedException's message is the file name alone). */
+  static ServerStartException lockUnavailable(Path path, Path lockPath, IOException e) {
+    String why = e instanceof AccessDeniedException ? "permission denied (left by another user? remove it)"
+        : e instanceof FileSystemException && ((FileSystemException) e).getReason() != null
+            ? ((FileSystemException) e).getReason()
+            : describe(e);
+    return new ServerStartException("cannot replace the server at " + path + ": cannot open its takeover lock " + lockPath
+        + ": " + why);
   }
 
   /** The old server accepts TAKEOVER only from its own uid or root: find out before the rename, which cannot be undone. */

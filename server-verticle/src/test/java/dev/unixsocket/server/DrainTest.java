@@ -323,6 +323,26 @@ class DrainTest {
   }
 
   @Test
+  void aTakeoverLockThatCannotBeOpenedIsNamedWithTheReasonInOneLine() throws Exception {
+    start(vertx, options());
+    Path lock = path.resolveSibling("." + path.getFileName() + ".takeover");
+    Files.createDirectory(lock);
+    try {
+      Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+      others.add(newer);
+      assertThatThrownBy(() -> start(newer, options().setReplace(true))).hasRootCauseInstanceOf(ServerStartException.class)
+          .rootCause().hasMessage("cannot replace the server at " + path + ": cannot open its takeover lock " + lock
+              + ": Is a directory");
+    } finally {
+      Files.delete(lock);
+    }
+    // A lock another user left: its exception's message is the file name alone.
+    assertThat(Takeover.lockUnavailable(path, lock, new java.nio.file.AccessDeniedException(lock.toString())))
+        .hasMessage("cannot replace the server at " + path + ": cannot open its takeover lock " + lock
+            + ": permission denied (left by another user? remove it)");
+  }
+
+  @Test
   void withoutReplaceALivePathIsStillRefused() throws Exception {
     start(vertx, options());
     Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
