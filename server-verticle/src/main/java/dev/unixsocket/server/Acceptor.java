@@ -60,6 +60,13 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
       ServerStats stats, List<ConnectionGroup> groups) {
     VertxInternal vertx = context.owner();
     ServerChannel channel = vertx.transport().serverChannelFactory(true).newChannel();
+    // Accept until the backlog is empty, 16 at most per read. Netty's default stops after one:
+    // its epoll channel takes the accepted descriptor for the bytes read, which then never
+    // equal the one byte "attempted", so the read looks finished (and a connection storm waits
+    // one loop turn per connection). Not for an inherited socket (adopt): it may be in blocking
+    // mode, where the accept that finds the backlog empty would block the loop.
+    channel.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().respectMaybeMoreData(false)
+        .maxMessagesPerRead(ACCEPTS_PER_READ));
     return register(context, channel, vertx.transport().convert(SocketAddress.domainSocketAddress(bindPath)),
         new Acceptor(options, path, stats, groups));
   }
@@ -77,12 +84,6 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   private static Future<Acceptor> register(ContextInternal context, ServerChannel channel,
       java.net.SocketAddress bindTo, Acceptor acceptor) {
     VertxInternal vertx = context.owner();
-    // Accept until the backlog is empty, 16 at most per read. Netty's default stops after one:
-    // its epoll channel takes the accepted descriptor for the bytes read, which then never
-    // equal the one byte "attempted", so the read looks finished (and a connection storm waits
-    // one loop turn per connection).
-    channel.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().respectMaybeMoreData(false)
-        .maxMessagesPerRead(ACCEPTS_PER_READ));
     channel.pipeline().addLast(acceptor);
     acceptor.channel = channel;
     EventLoop loop = vertx.acceptorEventLoopGroup().next();
