@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -142,7 +143,7 @@ final class Takeover implements AutoCloseable {
     }
     Socket probe = Socket.newSocketDomain();
     try {
-      probe.connect(new DomainSocketAddress(path.toString()));
+      connectProbe(probe, path);
       DomainSocketAddress bound = probe.remoteDomainSocketAddress();
       if (bound != null && path.toString().equals(bound.path())) {
         throw new ServerStartException("cannot replace the server at " + path + ": its socket was bound there directly,"
@@ -150,6 +151,30 @@ final class Takeover implements AutoCloseable {
       }
     } finally {
       probe.close();
+    }
+  }
+
+  /**
+   * Connects the (non-blocking) probe, waiting up to 2 s while the old server's backlog is full:
+   * a busy server's listener makes such a connect fail with EAGAIN where a blocking one would wait.
+   */
+  private static void connectProbe(Socket probe, Path path) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (true) {
+      try {
+        probe.connect(new DomainSocketAddress(path.toString()));
+        return;
+      } catch (Errors.NativeIoException e) {
+        if (e.expectedErr() != Errors.ERRNO_EAGAIN_NEGATIVE || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting to connect");
+      }
     }
   }
 
