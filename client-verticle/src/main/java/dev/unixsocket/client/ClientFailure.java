@@ -22,7 +22,10 @@ public final class ClientFailure {
 
   /**
    * The payload is longer than {@code maxFrame}; it was refused at once, whatever the
-   * connection state. Message: {@code frame too large: N bytes exceeds max-frame M}.
+   * connection state. Message: {@code frame too large: N bytes exceeds max-frame M}. Or the
+   * server's reply to it was longer than {@code maxFrame}: the server processed it, the client
+   * closed that connection and does not send it again. Message:
+   * {@code frame too large: reply of N bytes exceeds max-frame M}.
    */
   public static final int FRAME_TOO_LARGE = 1002;
 

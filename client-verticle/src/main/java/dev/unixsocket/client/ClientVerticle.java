@@ -43,7 +43,8 @@ import java.util.random.RandomGenerator;
  *   {@code state} ({@link ConnectionState} name), {@code path}, {@code attempt} (the reconnect
  *   attempt scheduled, under way or that succeeded; 0 for the first connect and after a
  *   connection proved itself), {@code nextRetryMs} (delay until the next attempt when
- *   DISCONNECTED, else -1; -1 also when the client gave up) and {@code reason}.</li>
+ *   DISCONNECTED, else -1; -1 also when the client gave up, and when it reconnects at once after
+ *   the server drained the connection: the reason says which) and {@code reason}.</li>
  * </ul>
  *
  * <h2>Behaviour</h2>

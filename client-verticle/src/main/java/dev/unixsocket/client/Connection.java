@@ -3,6 +3,7 @@ package dev.unixsocket.client;
 import dev.unixsocket.wire.BadFrameException;
 import dev.unixsocket.wire.Control;
 import dev.unixsocket.wire.FrameReader;
+import dev.unixsocket.wire.FrameTooLargeException;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -196,10 +197,17 @@ final class Connection {
     shared.stats().bytesIn.add(chunk.length());
     try {
       decode(chunk);
+    } catch (FrameTooLargeException e) {
+      // It is the reply to the oldest frame in flight: the server read and answered that one, so
+      // it is not in doubt, and sent again it would only bring back a reply as large.
+      Outbound answered = inFlight.claim();
+      if (answered != null) {
+        shared.failures().failAll(List.of(answered), ClientFailure.FRAME_TOO_LARGE,
+            "frame too large: reply of " + e.length() + " bytes exceeds max-frame " + e.maxFrame());
+      }
+      badFrame(e);
     } catch (BadFrameException e) {
-      log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
-      lossReason = "server sent a " + e.getMessage();
-      socket.close();
+      badFrame(e);
     } finally {
       // Counters and the monitoring snapshot once per read, not per frame.
       if (framesInChunk > 0) {
@@ -208,6 +216,17 @@ final class Connection {
         shared.stats().snapshotInFlight(inFlight.size());
       }
     }
+  }
+
+  /**
+   * The stream cannot be resynchronised: write nothing more here (later messages wait for the
+   * next connection), close, and let the close settle what is still in flight.
+   */
+  private void badFrame(BadFrameException e) {
+    log.warn("{}: server sent a {}; closing the connection", path, e.getMessage());
+    lossReason = "server sent a " + e.getMessage();
+    startDraining();
+    socket.close();
   }
 
   /** Cuts a read into frames, each handed to {@link #onFrame}: the one place that knows the decoder. */

@@ -248,13 +248,28 @@ class ClientContractTest extends ClientTestBase {
   }
 
   @Test
-  void serverFrameOverMaxFrame_dropsTheConnection_andTheRequestFailsSayingWhy() throws Exception {
+  void serverFrameOverMaxFrame_dropsTheConnection_andTheRequestItAnswersFailsSayingWhy() throws Exception {
     startServer();
     deployClient(new ClientVerticle(options().setMaxFrame(10)));
     // 8 bytes out is fine; "echo:" + 8 = 13 bytes back is over the client's max-frame.
-    ReplyException e = failure(request("12345678"), ClientFailure.CONNECTION_LOST);
-    assertThat(e.getMessage()).contains("frame of 13 bytes exceeds max-frame 10");
+    ReplyException e = failure(request("12345678"), ClientFailure.FRAME_TOO_LARGE);
+    assertThat(e.getMessage()).isEqualTo("frame too large: reply of 13 bytes exceeds max-frame 10");
     assertThat(get(request("1234"))).isEqualTo("echo:1234");
+  }
+
+  @Test
+  void serverFrameOverMaxFrame_withResend_theRequestItAnswersIsNotSentAgain_andTheOneBehindIsAnswered() throws Exception {
+    startServer();
+    ClientVerticle client = new ClientVerticle(options().setMaxFrame(10).setInFlightOnLoss(InFlightOnLoss.RESEND));
+    deployClient(client);
+    // The server read and answered "12345678"; sent again, its reply would be too large again,
+    // on every connection, with everything behind it stuck in the queue.
+    Future<String> big = request("12345678");
+    Future<String> behind = request("1234");
+    ReplyException e = failure(big, ClientFailure.FRAME_TOO_LARGE);
+    assertThat(e.getMessage()).isEqualTo("frame too large: reply of 13 bytes exceeds max-frame 10");
+    assertThat(get(behind)).isEqualTo("echo:1234");
+    assertThat(client.stats().failures(ClientFailure.FRAME_TOO_LARGE)).isEqualTo(1);
   }
 
   @Test

@@ -6,12 +6,16 @@ import dev.unixsocket.server.ServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 
 /**
- * A main verticle for the server side, the usual Vert.x way: it deploys {@link UppercaseHandler}
- * and then a {@link ServerVerticle} with {@code --handler eventbus}, both from its own JSON
- * config. Run it with the standard launcher:
+ * A main verticle for the server side, the usual Vert.x way: it answers frames as
+ * {@link UppercaseHandler} does, on a consumer of its own, and deploys a {@link ServerVerticle}
+ * with {@code --handler eventbus} as its child, both from its own JSON config. Why not deploy the
+ * handler verticle beside the server: Vert.x undeploys sibling verticles at once (and
+ * {@code vertx.close()} every verticle at once), so the handler would be gone while the server
+ * still drains, and the frames it reads then would be answered {@code error:no handler}. A
+ * verticle's children are undeployed before it: the server drains while this consumer answers.
+ * Run it with the standard launcher:
  *
  * <pre>
  * java -cp launcher/target/uds.jar:examples/target/uds-examples.jar \
@@ -33,8 +37,7 @@ public class ServerApp extends VerticleBase {
       return Future.failedFuture(e);
     }
     // The handler first, so that the first frame already finds it.
-    JsonObject handlerConfig = new JsonObject().put("address", options.getInboundAddress());
-    return vertx.deployVerticle(UppercaseHandler.class.getName(), new DeploymentOptions().setConfig(handlerConfig))
-        .compose(id -> vertx.deployVerticle(ServerVerticle.class.getName(), new DeploymentOptions().setConfig(options.toJson())));
+    return vertx.eventBus().<Object>consumer(options.getInboundAddress(), UppercaseHandler::handle).completion()
+        .compose(v -> vertx.deployVerticle(ServerVerticle.class.getName(), new DeploymentOptions().setConfig(options.toJson())));
   }
 }

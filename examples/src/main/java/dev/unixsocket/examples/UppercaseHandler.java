@@ -35,11 +35,12 @@ public class UppercaseHandler extends VerticleBase {
   public Future<?> start() {
     String address = config().getString("address", DEFAULT_ADDRESS);
     // Deployed once the consumer is registered everywhere: no frame can find nobody home.
-    return vertx.eventBus().<Object>consumer(address, this::handle).completion()
+    return vertx.eventBus().<Object>consumer(address, UppercaseHandler::handle).completion()
         .onSuccess(v -> log.info("answering frames on {} in upper case", address));
   }
 
-  private void handle(Message<Object> message) {
+  /** Answers one frame; {@link ServerApp} registers it as its own consumer. */
+  static void handle(Message<Object> message) {
     // The server sends a Buffer; other verticles may send a String.
     Object body = message.body();
     String text = body instanceof Buffer ? ((Buffer) body).toString(StandardCharsets.UTF_8) : String.valueOf(body);

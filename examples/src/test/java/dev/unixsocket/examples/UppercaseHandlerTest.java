@@ -79,6 +79,30 @@ class UppercaseHandlerTest {
   }
 
   @Test
+  void framesReadWhileTheAppStopsAreStillAnsweredByTheHandler(VertxTestContext ctx) {
+    // Deployed side by side, the handler was undeployed together with the server, and the frames
+    // a peer sent during the drain came back "error:no handler".
+    vertx.deployVerticle(ServerApp.class.getName(), config("length"))
+        .compose(id -> vertx.executeBlocking(() -> {
+          try (BlockingClient c = BlockingClient.connect(path)) {
+            c.writeControl(0x01, (byte) 1); // HELLO: this peer understands GOAWAY
+            c.writeFrame("before");
+            String before = c.readFrame();
+            vertx.undeploy(id); // the server first, as the app's child; vertx.close() does the same
+            int goAway = c.read().code();
+            c.writeFrame("during the drain");
+            String during = c.readFrame();
+            c.writeControl(0x03); // DONE
+            return List.of(before, String.valueOf(goAway), during, String.valueOf(c.closedByPeer()));
+          }
+        }))
+        .onComplete(ctx.succeeding(got -> ctx.verify(() -> {
+          assertThat(got).containsExactly("BEFORE", "2", "DURING THE DRAIN", "true");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void undeployingTheAppStopsTheServerAndRemovesItsSocket(VertxTestContext ctx) {
     vertx.deployVerticle(ServerApp.class.getName(), config("length"))
         .compose(id -> {

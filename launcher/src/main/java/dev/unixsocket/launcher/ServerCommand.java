@@ -38,6 +38,9 @@ import io.vertx.core.Vertx;
         "2:bad usage"})
 final class ServerCommand implements Callable<Integer> {
 
+  /** Time to close Vert.x once the server has drained. */
+  private static final long CLOSE_AFTER_DRAIN_MS = 10_000;
+
   @Spec
   CommandSpec spec;
 
@@ -124,7 +127,8 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(names = "--replace",
       description = "Take over PATH from a live server of ours: bind beside it, rename over it (no moment without a "
-          + "listener), then tell the old server to drain and exit. Without it a live PATH is refused.")
+          + "listener), then tell the old server to drain and exit. Without it a live PATH is refused. Length framing"
+          + " only.")
   boolean replace;
 
   @Mixin
@@ -161,11 +165,21 @@ final class ServerCommand implements Callable<Integer> {
             + " (transport " + TransportChoice.nameOf(ctx.vertx()) + ", framing " + options.getFraming().label()
             + (options.getInheritedFd() >= 0 ? ", inherited fd " + options.getInheritedFd() : "") + ")"));
     System.out.flush();
+    run.allowStopFor(stopLimitMs(options));
     running.set(run);
     if (takenOver.get() != null) {
       run.stopGracefully(takenOver.get());
     }
     return run.awaitSignalAndStop();
+  }
+
+  /**
+   * How long a stop may take before the process gives up on it: the server's longest drain, and
+   * time to close Vert.x after it (a cluster leave, say). A shorter limit would cut a drain of a
+   * long --drain-timeout short, resetting the connections it was still answering.
+   */
+  static long stopLimitMs(ServerOptions options) {
+    return ServerVerticle.longestDrainMs(options) + CLOSE_AFTER_DRAIN_MS;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.unixsocket.launcher;
 
+import dev.unixsocket.server.ServerVerticle;
 import dev.unixsocket.transport.TransportChoice;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -9,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -20,6 +23,8 @@ import java.util.List;
  * rest from the {@code UDS_CLUSTER_*} environment variables ({@link ClusterSettings}).
  */
 final class StandardLaunchHooks implements VertxApplicationHooks {
+
+  private static final Logger log = LoggerFactory.getLogger(StandardLaunchHooks.class);
 
   /** The launcher's spellings of its clustering flag. */
   private static final List<String> CLUSTER_FLAGS = List.of("-cluster", "--cluster", "-c");
@@ -52,6 +57,21 @@ final class StandardLaunchHooks implements VertxApplicationHooks {
       builder.withClusterManager(clusterManager);
     }
     return builder;
+  }
+
+  /**
+   * A server taken over by {@code uds server --replace} exits as {@code uds server} does: Vert.x
+   * closes (undeploying, so the server drains) and the JVM ends with status 0. Without this only
+   * the verticle undeploys itself, and the process lived on with nothing deployed.
+   */
+  @Override
+  public void beforeDeployingVerticle(HookContext context) {
+    Vertx vertx = context.vertx();
+    vertx.eventBus().<String>localConsumer(ServerVerticle.TAKEN_OVER_ADDRESS, m -> {
+      m.reply(null);
+      log.info("taken over by a new server at {}; stopping", m.body());
+      vertx.close();
+    });
   }
 
   @Override

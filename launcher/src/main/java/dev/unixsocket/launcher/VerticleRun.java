@@ -27,8 +27,8 @@ import java.util.function.Consumer;
 final class VerticleRun implements VertxApplicationHooks {
 
   private static final Logger log = LoggerFactory.getLogger(VerticleRun.class);
-  /** Upper bound for a graceful stop; past it the process exits anyway, with status 1. */
-  private static final long STOP_LIMIT_SECONDS = 30;
+  /** Upper bound for a graceful stop unless the verticle needs longer; past it the process exits anyway, with status 1. */
+  private static final long STOP_LIMIT_MS = 30_000;
 
   private final Transport transport;
   /** Null unless --metrics was given. */
@@ -45,6 +45,9 @@ final class VerticleRun implements VertxApplicationHooks {
   private volatile Throwable failure;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile long stopLimitMs = STOP_LIMIT_MS;
+  /** The stop passed its limit or failed: connections may have been cut rather than drained. */
+  private volatile boolean stopIncomplete;
 
   private VerticleRun(Transport transport, MetricsEndpoint metrics, ClusterSettings cluster, int eventLoops,
       Consumer<Vertx> beforeDeploy, Consumer<HookContext> onDeployed) {
@@ -98,8 +101,16 @@ final class VerticleRun implements VertxApplicationHooks {
   }
 
   /**
+   * Lets a graceful stop take up to {@code ms} (never less than the default 30 s): a server's
+   * drain may legitimately last longer, and cutting it short resets the connections it drains.
+   */
+  void allowStopFor(long ms) {
+    stopLimitMs = Math.max(STOP_LIMIT_MS, ms);
+  }
+
+  /**
    * Blocks until SIGINT, SIGTERM or {@link #stopGracefully} has stopped Vert.x (undeploying the
-   * verticle); returns the exit status.
+   * verticle); returns the exit status: 0, or 1 when the stop did not complete within its limit.
    */
   int awaitSignalAndStop() {
     SignalHandler stop = signal -> stopGracefully("received SIG" + signal.getName());
@@ -107,7 +118,7 @@ final class VerticleRun implements VertxApplicationHooks {
     Signal.handle(new Signal("TERM"), stop);
     try {
       stopped.await();
-      return 0;
+      return stopIncomplete ? 1 : 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
@@ -124,6 +135,7 @@ final class VerticleRun implements VertxApplicationHooks {
       try {
         undeployThenClose(Future.succeededFuture());
       } catch (Exception e) {
+        stopIncomplete = true;
         log.warn("stop failed: {}", Failures.describe(e));
       }
       stopped.countDown();
@@ -161,11 +173,12 @@ final class VerticleRun implements VertxApplicationHooks {
    * with a WARN "Discarding message since the consumer is not registered".
    */
   private void undeployThenClose(Future<?> lastEvents) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_LIMIT_SECONDS);
+    long limitMs = stopLimitMs;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMs);
     String id = deploymentId;
     if (id != null && vertx.deploymentIDs().contains(id)) {
       try {
-        vertx.undeploy(id).await(STOP_LIMIT_SECONDS, TimeUnit.SECONDS);
+        vertx.undeploy(id).await(limitMs, TimeUnit.MILLISECONDS);
         lastEvents.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (Exception e) {
         log.warn("stopping the verticle failed: {}", Failures.describe(e));

@@ -76,6 +76,17 @@ class RestartProcessTest {
   }
 
   @Test
+  void aServerOfTheStandardLauncherTakenOverExitsZero() throws Exception {
+    // It used to undeploy and drain, then live on as a JVM with nothing deployed.
+    ChildProcess old = track(ChildProcess.start(Main.class, "dev.unixsocket.server.ServerVerticle", "-conf",
+        new io.vertx.core.json.JsonObject().put("path", path.toString()).encode()));
+    old.awaitErr(l -> l.contains("ServerVerticle - listening on " + path));
+    server("--replace");
+    assertThat(old.waitFor()).isZero();
+    assertThat(echo(path, "new")).isEqualTo("echo:new");
+  }
+
+  @Test
   void consoleStreamThroughTermRestartsAndTakeoversIsAnsweredExactlyOnceInOrder() throws Exception {
     ChildProcess server = server();
     ChildProcess client = track(ChildProcess.start(Main.class, "client", "--path", path.toString(), "--reconnect-initial", "50",

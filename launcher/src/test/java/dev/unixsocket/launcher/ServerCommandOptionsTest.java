@@ -40,4 +40,21 @@ class ServerCommandOptionsTest {
         .isEqualTo(2);
     assertThat(err.toString()).startsWith("uds server: --event-loops must be at least 1 and at least --instances (2), got 1");
   }
+
+  @Test
+  void theProcessAllowsItsStopAsLongAsTheLongestDrain() {
+    // It used to give up on any stop after 30 s: a --drain-timeout 40 drain was cut there and its
+    // connections reset while they were still being answered (and the exit status was 0).
+    assertThat(ServerCommand.stopLimitMs(parsed("--drain-timeout", "40").options())).isGreaterThan(40_000 + 5_000);
+    assertThat(ServerCommand.stopLimitMs(parsed("--handler", "eventbus", "--request-timeout", "60000").options()))
+        .as("replies to what was read may take the request timeout after the drain timeout")
+        .isGreaterThan(10_000 + 5_000 + 60_000);
+  }
+
+  private static ServerCommand parsed(String... options) {
+    String[] args = new String[options.length + 1];
+    args[0] = "server";
+    System.arraycopy(options, 0, args, 1, options.length);
+    return Main.commandLine("server").parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
+  }
 }

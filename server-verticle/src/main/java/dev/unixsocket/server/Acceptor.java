@@ -38,6 +38,8 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   private final ServerStats stats;
   private final List<ConnectionGroup> groups;
   private int nextGroup;
+  /** This process's uid: with root, the peers that may take the server over. */
+  private final int ownUid = Takeover.ownUid();
   private volatile Channel channel;
 
   private Acceptor(ServerOptions options, String path, ServerStats stats, List<ConnectionGroup> groups) {
@@ -100,12 +102,15 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     Channel child = (Channel) msg;
     long id = CONNECTION_IDS.incrementAndGet();
     Peer peer = null;
+    boolean takeoverOnly = false;
     if (!options.getAllowUids().isEmpty()) {
       peer = Peer.of(child);
-      if (!peer.known() || !options.getAllowUids().contains(peer.uid())) {
-        stats.refusedUid.increment();
-        log.warn("{} conn#{}: refused peer{}: uid not in the allow-list {}", path, id,
-            peer.known() ? peer : " (credentials unknown)", options.getAllowUids());
+      boolean listed = peer.known() && options.getAllowUids().contains(peer.uid());
+      // Our own user or root may take this server over (--replace) even when the allow-list
+      // leaves them out; they may not send messages (see ServerConnection#takeoverOnly).
+      takeoverOnly = !listed && peer.known() && (peer.uid() == ownUid || peer.uid() == 0);
+      if (!listed && !takeoverOnly) {
+        refusedUid(stats, log, path + " conn#" + id, peer, options);
         child.unsafe().closeForcibly();
         return;
       }
@@ -121,7 +126,14 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     stats.accepted.increment();
     ConnectionGroup group = groups.get(nextGroup);
     nextGroup = (nextGroup + 1) % groups.size();
-    group.adopt(child, id, peer);
+    group.adopt(child, id, peer, takeoverOnly);
+  }
+
+  /** Counts and logs a peer whose uid the allow-list leaves out. */
+  static void refusedUid(ServerStats stats, Logger log, String name, Peer peer, ServerOptions options) {
+    stats.refusedUid.increment();
+    log.warn("{}: refused peer{}: uid not in the allow-list {}", name, peer.known() ? peer : " (credentials unknown)",
+        options.getAllowUids());
   }
 
   @Override

@@ -118,10 +118,11 @@ final class ConnectionGroup {
   }
 
   /**
-   * Called on the acceptor's thread with a channel that passed admission: sets up its pipeline and
-   * registers it with this group's event loop, where its handlers then run.
+   * Called on the acceptor's thread with a channel that passed admission (only to take the server
+   * over, if {@code takeoverOnly}): sets up its pipeline and registers it with this group's event
+   * loop, where its handlers then run.
    */
-  void adopt(Channel channel, long id, Peer peer) {
+  void adopt(Channel channel, long id, Peer peer, boolean takeoverOnly) {
     UnusedAddresses.drop(channel);
     ChannelConfig config = channel.config();
     config.setRecvByteBufAllocator(RECEIVE_SIZES);
@@ -134,6 +135,7 @@ final class ConnectionGroup {
     } else {
       connection = new EchoConnection(this, id, peer);
     }
+    connection.takeoverOnly = takeoverOnly;
     channel.pipeline().addLast(connection);
     loop.register(channel).addListener(f -> {
       if (!f.isSuccess()) {

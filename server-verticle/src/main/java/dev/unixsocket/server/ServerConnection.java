@@ -48,6 +48,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   boolean closing;
   /** The peer sent HELLO: it understands control frames, and only such a peer is sent any. */
   boolean controlFrames;
+  /**
+   * The peer's uid is not in the allow-list, but it is ours or root's: admitted so that it can
+   * take the server over; its first data frame closes the connection.
+   */
+  boolean takeoverOnly;
   /** GOAWAY was written: the peer sends DONE after its last data frame. */
   private boolean goneAway;
   /** The bytes of a frame not complete yet, kept across reads; null between frames. */
@@ -105,6 +110,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
           control(ctx, code, data, index, length);
           data.skipBytes(skip);
           continue;
+        }
+        if (takeoverOnly) {
+          Acceptor.refusedUid(group.stats(), log, group.path() + " conn#" + id, peer(), group.options());
+          closeWhenAnswered();
+          break;
         }
         frames++;
         payloadBytes += length;

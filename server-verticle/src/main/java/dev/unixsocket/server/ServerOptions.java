@@ -385,7 +385,9 @@ public class ServerOptions {
 
   /**
    * Only peers whose uid (SO_PEERCRED) is listed may connect; empty lets in any peer the file
-   * mode lets in. A refused peer is closed before any frame is read.
+   * mode lets in. A refused peer is closed before any frame is read, except one running as this
+   * server's own user or root: it may still take the server over ({@link #setReplace}), and is
+   * closed at its first data frame.
    */
   public ServerOptions setAllowUids(Set<Integer> allowUids) {
     for (Integer uid : allowUids) {

@@ -1,6 +1,7 @@
 package dev.unixsocket.server;
 
 import dev.unixsocket.transport.TransportChoice;
+import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -86,6 +87,11 @@ public class ServerVerticle extends VerticleBase {
       SocketFile file = SocketFile.prepare(options.getPath(), options.getSocketMode(), wsl, options.isReplace());
       socketFile = file;
       if (file.replacing()) {
+        if (options.getFraming() != Framing.LENGTH) {
+          // Checked before the rename, which cannot be undone: the old server would never answer.
+          throw new ServerStartException("cannot replace the server at " + file.path() + " with " + options.getFraming().label()
+              + " framing: it has no control frames to ask the old server to drain; stop the old server first");
+        }
         // Connected to the old server before the rename: afterwards its socket has no name.
         takeover = Takeover.begin(file.path());
       }
@@ -276,14 +282,22 @@ public class ServerVerticle extends VerticleBase {
       }).compose(v -> acceptor.acceptBacklog()).compose(v -> acceptor.close());
     }
     long drain = options.getDrainTimeoutMs();
-    // Past the drain timeout, what was read still gets its reply: an event-bus handler has up to
-    // its request timeout. Only a peer that does not read its replies holds a stop past that.
-    long hard = drain + HARD_STOP_SLACK_MS
-        + (options.getHandler() == FrameHandler.EVENTBUS ? options.getRequestTimeoutMs() : 0);
+    long hard = longestDrainMs(options);
     return noNewConnections
         .compose(v -> Future.join(groups.stream().map(g -> g.shutdown(drain, hard)).toList()))
         .otherwiseEmpty()
         .onComplete(ar -> log.info("stopped"));
+  }
+
+  /**
+   * How long a graceful stop with these options may drain before the connections still open are
+   * closed as they are: the drain timeout, then 5 s for the replies to what was read (an event-bus
+   * handler has up to its request timeout more). Only a peer that does not read its replies holds
+   * a stop that long. A process that bounds its stop must allow at least this.
+   */
+  public static long longestDrainMs(ServerOptions options) {
+    return options.getDrainTimeoutMs() + HARD_STOP_SLACK_MS
+        + (options.getHandler() == FrameHandler.EVENTBUS ? options.getRequestTimeoutMs() : 0);
   }
 
   /** The socket path served, absolute. */

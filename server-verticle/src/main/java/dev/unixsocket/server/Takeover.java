@@ -7,6 +7,9 @@ import dev.unixsocket.wire.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -22,6 +25,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -69,8 +74,12 @@ final class Takeover implements AutoCloseable {
     FileChannel lockFile = null;
     SocketChannel channel = null;
     try {
-      lockFile = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try {
+        lockFile = FileChannel.open(lockPath, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (IOException e) {
+        throw lockUnavailable(path, lockPath, e);
+      }
       FileLock lock;
       try {
         lock = lockFile.tryLock();
@@ -83,6 +92,7 @@ final class Takeover implements AutoCloseable {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
       channel.connect(UnixDomainSocketAddress.of(path));
       checkSameUser(path, channel);
+      checkBoundBeside(path);
       Takeover t = new Takeover(path, lockFile, lock, channel);
       t.write(Control.HELLO, Unpooled.wrappedBuffer(new byte[] {(byte) Control.VERSION}));
       return t;
@@ -97,6 +107,16 @@ final class Takeover implements AutoCloseable {
     }
   }
 
+  /** The lock cannot be opened: why, in one line (an AccessDeniedException's message is the file name alone). */
+  static ServerStartException lockUnavailable(Path path, Path lockPath, IOException e) {
+    String why = e instanceof AccessDeniedException ? "permission denied (left by another user? remove it)"
+        : e instanceof FileSystemException && ((FileSystemException) e).getReason() != null
+            ? ((FileSystemException) e).getReason()
+            : describe(e);
+    return new ServerStartException("cannot replace the server at " + path + ": cannot open its takeover lock " + lockPath
+        + ": " + why);
+  }
+
   /** The old server accepts TAKEOVER only from its own uid or root: find out before the rename, which cannot be undone. */
   private static void checkSameUser(Path path, SocketChannel channel) throws IOException {
     UnixDomainPrincipal principal = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
@@ -106,6 +126,30 @@ final class Takeover implements AutoCloseable {
       throw new ServerStartException("cannot replace the server at " + path + ": it runs as "
           + (principal == null ? "an unknown user" : "user " + principal.user().getName())
           + "; only that user or root may take it over");
+    }
+  }
+
+  /**
+   * A uds server binds its socket in a private directory beside the path and renames (or links)
+   * it there, so the name a peer sees (getpeername(2), the name it was bound to) is not the path.
+   * A socket bound at the path itself was made by someone else: systemd (socket activation; the
+   * server there refuses TAKEOVER) or another program (that never answers it). Found out before
+   * the rename, which cannot be undone. Without the native library, not checked.
+   */
+  private static void checkBoundBeside(Path path) throws IOException {
+    if (!Epoll.isAvailable()) {
+      return;
+    }
+    Socket probe = Socket.newSocketDomain();
+    try {
+      probe.connect(new DomainSocketAddress(path.toString()));
+      DomainSocketAddress bound = probe.remoteDomainSocketAddress();
+      if (bound != null && path.toString().equals(bound.path())) {
+        throw new ServerStartException("cannot replace the server at " + path + ": its socket was bound there directly,"
+            + " not handed over by a uds server (a socket passed by systemd? restart its service instead)");
+      }
+    } finally {
+      probe.close();
     }
   }
 

@@ -2,6 +2,9 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.testkit.BlockingClient;
 import dev.unixsocket.testkit.BlockingClient.Received;
+import dev.unixsocket.wire.Framing;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -240,6 +244,67 @@ class DrainTest {
   }
 
   @Test
+  void replaceTakesOverAServerWhoseAllowListLeavesOutItsOwnUser() throws Exception {
+    // The allow-list names the clients; the server's own user (or root) may still take it over.
+    // It used to be refused at accept: the new server held the path and the old one served on.
+    start(vertx, options().setAllowUids(Set.of(Takeover.ownUid() + 4242)));
+    try (BlockingClient ours = hello(path)) {
+      ours.writeFrame("data");
+      assertThat(ours.closedByPeer()).as("no messages from a uid the allow-list leaves out").isTrue();
+    }
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    start(newer, options().setReplace(true));
+    await().atMost(20, TimeUnit.SECONDS).until(() -> vertx.deploymentIDs().isEmpty());
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("new");
+      assertThat(c.readFrame()).isEqualTo("echo:new");
+    }
+  }
+
+  @Test
+  void replaceWithLineFramingIsRefusedBeforeItTouchesThePath() throws Exception {
+    // Line framing has no control frames: the old server never answered TAKEOVER, and the new one
+    // had already renamed its socket over the path, so both served on.
+    start(vertx, options().setFraming(Framing.LINE));
+    Object oldInode = inode(path);
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    Throwable failure = await(newer.deployVerticle(new ServerVerticle(options().setFraming(Framing.LINE).setReplace(true)))
+        .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessage("cannot replace the server at " + path
+        + " with line framing: it has no control frames to ask the old server to drain; stop the old server first");
+    assertThat(inode(path)).isEqualTo(oldInode);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeRaw("still\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(c.readLine()).isEqualTo("echo:still");
+    }
+  }
+
+  @Test
+  void replaceOfASocketBoundAtThePathItselfIsRefusedBeforeItTouchesThePath() throws Exception {
+    // As systemd binds it for socket activation: that server refuses TAKEOVER, but only after the
+    // new server had renamed its socket over systemd's, leaving the service's socket unreachable.
+    Socket listener = Socket.newSocketDomain();
+    listener.bind(new DomainSocketAddress(path.toString()));
+    listener.listen(16);
+    start(vertx, options().setInheritedFd(listener.intValue()));
+    Object systemds = inode(path);
+    Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+    others.add(newer);
+    Throwable failure = await(newer.deployVerticle(new ServerVerticle(options().setReplace(true)))
+        .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertThat(failure).isInstanceOf(ServerStartException.class).hasMessage("cannot replace the server at " + path
+        + ": its socket was bound there directly, not handed over by a uds server (a socket passed by systemd?"
+        + " restart its service instead)");
+    assertThat(inode(path)).isEqualTo(systemds);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("still");
+      assertThat(c.readFrame()).isEqualTo("echo:still");
+    }
+  }
+
+  @Test
   void secondReplaceWhileATakeoverRunsFailsWithOneLine() throws Exception {
     start(vertx, options());
     try (Takeover running = Takeover.begin(path.toAbsolutePath())) {
@@ -255,6 +320,26 @@ class DrainTest {
       c.writeFrame("still");
       assertThat(c.readFrame()).isEqualTo("echo:still");
     }
+  }
+
+  @Test
+  void aTakeoverLockThatCannotBeOpenedIsNamedWithTheReasonInOneLine() throws Exception {
+    start(vertx, options());
+    Path lock = path.resolveSibling("." + path.getFileName() + ".takeover");
+    Files.createDirectory(lock);
+    try {
+      Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+      others.add(newer);
+      assertThatThrownBy(() -> start(newer, options().setReplace(true))).hasRootCauseInstanceOf(ServerStartException.class)
+          .rootCause().hasMessage("cannot replace the server at " + path + ": cannot open its takeover lock " + lock
+              + ": Is a directory");
+    } finally {
+      Files.delete(lock);
+    }
+    // A lock another user left: its exception's message is the file name alone.
+    assertThat(Takeover.lockUnavailable(path, lock, new java.nio.file.AccessDeniedException(lock.toString())))
+        .hasMessage("cannot replace the server at " + path + ": cannot open its takeover lock " + lock
+            + ": permission denied (left by another user? remove it)");
   }
 
   @Test
