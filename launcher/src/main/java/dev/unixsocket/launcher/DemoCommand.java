@@ -141,8 +141,8 @@ final class DemoCommand implements Callable<Integer> {
   private Result run(Path socket) throws IOException, InterruptedException {
     int before = (messages + 1) / 2;
     int whileDown = (messages - before) / 2;
-    // --replace asks the old server with a control frame, which line framing has not: a line-framed
-    // server would never answer it and go on running beside the new one.
+    // --replace asks the old server with a control frame, which line framing has not: uds server
+    // refuses --replace with line framing.
     boolean takeover = !framing.equalsIgnoreCase("line");
     int after = takeover ? (messages - before - whileDown + 1) / 2 : messages - before - whileDown;
     int duringTakeover = messages - before - whileDown - after;
