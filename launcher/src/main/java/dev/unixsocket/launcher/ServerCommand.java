@@ -111,7 +111,8 @@ final class ServerCommand implements Callable<Integer> {
   List<String> allowUids = new ArrayList<>();
 
   @Option(names = "--max-connections", paramLabel = "N",
-      description = "Connections open at once; more are closed when accepted (default: no limit).", defaultValue = "0")
+      description = "Connections open at once; more are closed when accepted, save up to 3 from our own user or root"
+          + " for a --replace (default: no limit).", defaultValue = "0")
   int maxConnections;
 
   @Option(names = "--idle-timeout", paramLabel = "SECONDS",

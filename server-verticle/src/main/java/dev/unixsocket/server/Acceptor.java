@@ -32,6 +32,8 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
   private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+  /** Connections a full server still admits from a peer that may take it over. */
+  static final int TAKEOVER_PLACES = 3;
 
   private final ServerOptions options;
   private final String path;
@@ -102,26 +104,38 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     Channel child = (Channel) msg;
     long id = CONNECTION_IDS.incrementAndGet();
     Peer peer = null;
-    boolean takeoverOnly = false;
+    // Set when the peer is refused as a client but may still take the server over (SPEC 6: our
+    // own user or root may ask it to drain); its first data frame is refused for this reason.
+    Refusal takeoverOnly = null;
     if (!options.getAllowUids().isEmpty()) {
       peer = Peer.of(child);
-      boolean listed = peer.known() && options.getAllowUids().contains(peer.uid());
-      // Our own user or root may take this server over (--replace) even when the allow-list
-      // leaves them out; they may not send messages (see ServerConnection#takeoverOnly).
-      takeoverOnly = !listed && peer.known() && (peer.uid() == ownUid || peer.uid() == 0);
-      if (!listed && !takeoverOnly) {
-        refusedUid(stats, log, path + " conn#" + id, peer, options);
-        child.unsafe().closeForcibly();
-        return;
+      if (!peer.known() || !options.getAllowUids().contains(peer.uid())) {
+        if (!mayTakeOver(peer)) {
+          refused(Refusal.UID, stats, log, path + " conn#" + id, peer, options);
+          child.unsafe().closeForcibly();
+          return;
+        }
+        takeoverOnly = Refusal.UID;
       }
     }
     int max = options.getMaxConnections();
-    if (stats.open.incrementAndGet() > max && max > 0) {
-      stats.open.decrementAndGet();
-      stats.refusedLimit.increment();
-      log.warn("{} conn#{}: refused: {} connections open (max-connections)", path, id, max);
-      child.unsafe().closeForcibly();
-      return;
+    int open = stats.open.incrementAndGet();
+    if (open > max && max > 0) {
+      // A full server keeps places for a --replace, or the new server would serve beside it: as
+      // many as it connects (SocketFile's check that the path is live, then Takeover's connection
+      // and its check of where the socket was bound; a closed one may not have been counted out
+      // yet), and no more, so that a pool of our own user's clients stays near the limit.
+      boolean placeKept = open <= max + TAKEOVER_PLACES;
+      if (placeKept && peer == null) {
+        peer = Peer.of(child);
+      }
+      if (!placeKept || !mayTakeOver(peer)) {
+        stats.open.decrementAndGet();
+        refused(Refusal.LIMIT, stats, log, path + " conn#" + id, peer, options);
+        child.unsafe().closeForcibly();
+        return;
+      }
+      takeoverOnly = takeoverOnly == null ? Refusal.LIMIT : takeoverOnly;
     }
     stats.accepted.increment();
     ConnectionGroup group = groups.get(nextGroup);
@@ -129,11 +143,28 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     group.adopt(child, id, peer, takeoverOnly);
   }
 
-  /** Counts and logs a peer whose uid the allow-list leaves out. */
-  static void refusedUid(ServerStats stats, Logger log, String name, Peer peer, ServerOptions options) {
-    stats.refusedUid.increment();
-    log.warn("{}: refused peer{}: uid not in the allow-list {}", name, peer.known() ? peer : " (credentials unknown)",
-        options.getAllowUids());
+  private boolean mayTakeOver(Peer peer) {
+    return peer.known() && (peer.uid() == ownUid || peer.uid() == 0);
+  }
+
+  /** Why a peer may not send messages here. */
+  enum Refusal {
+    /** Its uid is not in {@code --allow-uid}. */
+    UID,
+    /** The server has {@code --max-connections} open. */
+    LIMIT
+  }
+
+  /** Counts and logs a peer refused for {@code refusal}. */
+  static void refused(Refusal refusal, ServerStats stats, Logger log, String name, Peer peer, ServerOptions options) {
+    if (refusal == Refusal.UID) {
+      stats.refusedUid.increment();
+      log.warn("{}: refused peer{}: uid not in the allow-list {}", name, peer.known() ? peer : " (credentials unknown)",
+          options.getAllowUids());
+    } else {
+      stats.refusedLimit.increment();
+      log.warn("{}: refused: {} connections open (max-connections)", name, options.getMaxConnections());
+    }
   }
 
   @Override

@@ -119,10 +119,10 @@ final class ConnectionGroup {
 
   /**
    * Called on the acceptor's thread with a channel that passed admission (only to take the server
-   * over, if {@code takeoverOnly}): sets up its pipeline and registers it with this group's event
+   * over, if {@code takeoverOnly} is not null): sets up its pipeline and registers it with this group's event
    * loop, where its handlers then run.
    */
-  void adopt(Channel channel, long id, Peer peer, boolean takeoverOnly) {
+  void adopt(Channel channel, long id, Peer peer, Acceptor.Refusal takeoverOnly) {
     UnusedAddresses.drop(channel);
     ChannelConfig config = channel.config();
     config.setRecvByteBufAllocator(RECEIVE_SIZES);

@@ -49,10 +49,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   /** The peer sent HELLO: it understands control frames, and only such a peer is sent any. */
   boolean controlFrames;
   /**
-   * The peer's uid is not in the allow-list, but it is ours or root's: admitted so that it can
-   * take the server over; its first data frame closes the connection.
+   * Null, or why this peer may not send messages: it was refused as a client (its uid is not in
+   * the allow-list, or the server was full) but is ours or root's, so it was admitted to take the
+   * server over; its first data frame is refused for this reason and closes the connection.
    */
-  boolean takeoverOnly;
+  Acceptor.Refusal takeoverOnly;
   /** GOAWAY was written: the peer sends DONE after its last data frame. */
   private boolean goneAway;
   /** The bytes of a frame not complete yet, kept across reads; null between frames. */
@@ -111,8 +112,8 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
           data.skipBytes(skip);
           continue;
         }
-        if (takeoverOnly) {
-          Acceptor.refusedUid(group.stats(), log, group.path() + " conn#" + id, peer(), group.options());
+        if (takeoverOnly != null) {
+          Acceptor.refused(takeoverOnly, group.stats(), log, group.path() + " conn#" + id, peer(), group.options());
           closeWhenAnswered();
           break;
         }

@@ -305,6 +305,40 @@ class DrainTest {
   }
 
   @Test
+  void replaceTakesOverAFullServerWhichKeepsOnePlaceForIt() throws Exception {
+    // At --max-connections the takeover connection used to be refused like any other: the new
+    // server held the path and the old one served on. A full server keeps three places more for
+    // a peer that may take it over (our uid or root), as many as a --replace connects, no more.
+    ServerVerticle old = new ServerVerticle(options().setMaxConnections(1));
+    await(vertx.deployVerticle(old));
+    try (BlockingClient held = hello(path)) {
+      held.writeFrame("held");
+      assertThat(held.read()).isEqualTo(Received.data("echo:held"));
+      try (BlockingClient kept1 = hello(path); BlockingClient kept2 = hello(path); BlockingClient kept3 = hello(path);
+          BlockingClient over = BlockingClient.connect(path)) {
+        assertThat(over.closedByPeer()).as("a connection past the places kept is refused").isTrue();
+        kept1.writeFrame("data");
+        assertThat(kept1.closedByPeer()).as("a place kept for a takeover takes no messages").isTrue();
+      }
+      await().atMost(10, TimeUnit.SECONDS).until(() -> old.stats().open() == 1);
+      assertThat(old.stats().refusedLimit()).isEqualTo(2);
+
+      Vertx newer = Vertx.builder().withTransport(Transport.EPOLL).build();
+      others.add(newer);
+      start(newer, options().setMaxConnections(1).setReplace(true));
+      assertThat(held.read().code()).as("the old server drains its client").isEqualTo(GOAWAY);
+      held.writeControl(DONE);
+      assertThat(held.closedByPeer()).isTrue();
+    }
+    await().atMost(20, TimeUnit.SECONDS).until(() -> vertx.deploymentIDs().isEmpty());
+    assertThat(old.stats().refusedLimit()).as("none of the new server's connections refused").isEqualTo(2);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.writeFrame("new");
+      assertThat(c.readFrame()).isEqualTo("echo:new");
+    }
+  }
+
+  @Test
   void secondReplaceWhileATakeoverRunsFailsWithOneLine() throws Exception {
     start(vertx, options());
     try (Takeover running = Takeover.begin(path.toAbsolutePath())) {
