@@ -119,6 +119,20 @@ class ServerProcessTest {
   }
 
   @Test
+  void aFileWhereTheDirectoryShouldBeIsNamedAsSuchNotAsMissing() throws Exception {
+    Path file = Path.of(path + ".f");
+    Files.writeString(file, "not a directory");
+    try {
+      ChildProcess p = uds("server", "--path", file + "/x.sock");
+      assertThat(p.waitFor()).isEqualTo(1);
+      assertThat(p.stderr().strip()).isEqualTo("uds server: cannot listen on " + file + "/x.sock: " + file
+          + " is not a directory; choose another path");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
   void aVerticleToDeployThatIsNotOnTheClassPathIsNamedInOneLine() throws Exception {
     ChildProcess p = uds("server", "--path", path.toString(), "--deploy", "com.example.NotThere");
     assertThat(p.waitFor()).isEqualTo(1);
