@@ -5,7 +5,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -32,6 +34,8 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
   private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+  /** Accepts in one read of the listener (Netty's default for server channels). */
+  private static final int ACCEPTS_PER_READ = 16;
   /** Connections a full server still admits from a peer that may take it over. */
   static final int TAKEOVER_PLACES = 3;
 
@@ -73,6 +77,12 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   private static Future<Acceptor> register(ContextInternal context, ServerChannel channel,
       java.net.SocketAddress bindTo, Acceptor acceptor) {
     VertxInternal vertx = context.owner();
+    // Accept until the backlog is empty, 16 at most per read. Netty's default stops after one:
+    // its epoll channel takes the accepted descriptor for the bytes read, which then never
+    // equal the one byte "attempted", so the read looks finished (and a connection storm waits
+    // one loop turn per connection).
+    channel.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().respectMaybeMoreData(false)
+        .maxMessagesPerRead(ACCEPTS_PER_READ));
     channel.pipeline().addLast(acceptor);
     acceptor.channel = channel;
     EventLoop loop = vertx.acceptorEventLoopGroup().next();
@@ -176,15 +186,22 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Completes once the listener has accepted the connections waiting in its backlog: two turns of
-   * its event loop, whose I/O (the accepts) runs before its tasks. Closing a listener resets the
-   * connections still in its backlog, so a stop that unlinked the path first calls this, then
-   * {@link #close}, and loses none.
+   * Completes once the listener has accepted the connections waiting in its backlog. Closing a
+   * listener resets the connections still in it, so a stop that unlinked the path first calls
+   * this, then {@link #close}, and loses none. The accepts of one read are no longer limited
+   * (the next read would come in a later turn), and completion waits for a timer, which runs only
+   * after the event loop has polled its I/O again: a task queued from a task runs in the same
+   * turn, before any accept.
    */
   Future<Void> acceptBacklog() {
     Promise<Void> done = Promise.promise();
     EventLoop loop = channel.eventLoop();
-    loop.execute(() -> loop.execute(done::complete));
+    loop.execute(() -> {
+      if (channel.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator accepts) {
+        accepts.maxMessagesPerRead(Integer.MAX_VALUE);
+      }
+      loop.schedule(() -> done.complete(), 10, TimeUnit.MILLISECONDS);
+    });
     return done.future();
   }
 

@@ -5,9 +5,11 @@ import dev.unixsocket.testkit.BlockingClient.Received;
 import dev.unixsocket.wire.Framing;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -335,6 +338,52 @@ class DrainTest {
     try (BlockingClient c = BlockingClient.connect(path)) {
       c.writeFrame("new");
       assertThat(c.readFrame()).isEqualTo("echo:new");
+    }
+  }
+
+  @Test
+  void connectionsWaitingInTheBacklogWhenTheStopBeginsAreAnswered() throws Exception {
+    // The stop accepts what waits in the listener's backlog before closing it (closing resets
+    // them). It gave the acceptor two turns, and Netty accepted one connection a turn: the rest
+    // were reset.
+    ServerVerticle server = new ServerVerticle(options().setDrainTimeoutMs(500));
+    String id = await(vertx.deployVerticle(server));
+    SingleThreadEventExecutor acceptorLoop = (SingleThreadEventExecutor) ((VertxInternal) vertx).acceptorEventLoopGroup().next();
+    CountDownLatch release = new CountDownLatch(1);
+    acceptorLoop.execute(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    List<BlockingClient> waiting = new ArrayList<>();
+    try {
+      for (int i = 0; i < 100; i++) {
+        BlockingClient c = BlockingClient.connect(path);
+        c.writeFrame("q" + i);
+        waiting.add(c);
+      }
+      Future<Void> stopped = vertx.undeploy(id);
+      // The stop has removed the path and queued its turns on the (still busy) acceptor.
+      await().atMost(10, TimeUnit.SECONDS).until(() -> !Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+          && acceptorLoop.pendingTasks() > 0);
+      release.countDown();
+      List<String> unanswered = new ArrayList<>();
+      for (int i = 0; i < waiting.size(); i++) {
+        try {
+          assertThat(waiting.get(i).readFrame()).isEqualTo("echo:q" + i);
+        } catch (IOException e) {
+          unanswered.add(i + ": " + e.getMessage());
+        }
+      }
+      assertThat(unanswered).as("connections that waited in the backlog").isEmpty();
+      await(stopped);
+    } finally {
+      release.countDown();
+      for (BlockingClient c : waiting) {
+        c.close();
+      }
     }
   }
 
