@@ -80,7 +80,7 @@ final class ClientCommand implements Callable<Integer> {
       description = "At the end, wait this long for outstanding replies (default: ${DEFAULT-VALUE}).", defaultValue = "30")
   long waitSeconds;
 
-  @Option(names = "--transport", paramLabel = "auto|epoll|nio", description = "Netty transport (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--transport", paramLabel = "auto|epoll|io_uring|nio", description = "Netty transport (default: ${DEFAULT-VALUE}).",
       defaultValue = "auto")
   String transport;
 
@@ -98,6 +98,7 @@ final class ClientCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ClientOptions options = options();
+    TransportChoice chosen = transport();
     // The console prints each state change itself, as one line: the verticle's own log lines would repeat it.
     Logging.quiet("dev.unixsocket.client.ClientVerticle");
     PrintStream err = System.err;
@@ -105,7 +106,7 @@ final class ClientCommand implements Callable<Integer> {
     // The client's last status; the console stops Vert.x only once it has shown it (see VerticleRun.stop).
     Promise<Void> stoppedShown = Promise.promise();
     VerticleRun run = VerticleRun.deploy(ClientVerticle.class.getName(), options.toJson(),
-        TransportChoice.of(transport).resolve(), metrics.endpoint(), cluster.settings(), 0,
+        chosen.resolve(), metrics.endpoint(), cluster.settings(), 0,
         vertx -> {
           // Registered before the client starts, so its first state change is shown too. Local:
           // on a cluster, another node's client on the same addresses is not this console's.
@@ -167,6 +168,14 @@ final class ClientCommand implements Callable<Integer> {
           .setQueueCapacity(queue)
           .setHello(hello)
           .setInFlightOnLoss(resend ? InFlightOnLoss.RESEND : InFlightOnLoss.FAIL);
+      // The client verticle checks this pair only when it starts, which would make it exit 1.
+      if (reconnectMaxMs < reconnectInitialMs) {
+        throw new IllegalArgumentException("--reconnect-max (" + reconnectMaxMs + " ms) must be at least --reconnect-initial ("
+            + reconnectInitialMs + " ms)");
+      }
+      if (waitSeconds < 0) {
+        throw new IllegalArgumentException("--wait must be 0 seconds or more, was " + waitSeconds);
+      }
       if (addressPrefix != null) {
         options.setSendAddress(addressPrefix + ".send")
             .setInboundAddress(addressPrefix + ".inbound")
@@ -176,5 +185,14 @@ final class ClientCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     return options.setPath(path);
+  }
+
+  /** The transport asked for; an unknown name is bad usage (exit 2), as the server's is. */
+  TransportChoice transport() {
+    try {
+      return TransportChoice.of(transport);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
   }
 }

@@ -104,8 +104,10 @@ final class ConsoleSession {
       }
       printDue();
     }
-    if (!pending.isEmpty()) {
-      err.println(name + ": " + pending.size() + " message(s) still unanswered after " + unit.toSeconds(time) + " s");
+    // Those behind the first unanswered one may have their result already: they are not unanswered.
+    long unanswered = pending.stream().filter(p -> p.result == null || !p.result.isComplete()).count();
+    if (unanswered > 0) {
+      err.println(name + ": " + unanswered + " message(s) still unanswered after " + unit.toSeconds(time) + " s");
     }
     return pending.isEmpty() && failed == 0;
   }

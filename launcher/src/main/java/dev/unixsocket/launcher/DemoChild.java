@@ -19,6 +19,8 @@ final class DemoChild {
 
   /** Longest wait for any one step (a JVM starting, a reply, a process stopping). */
   static final long STEP_TIMEOUT_SECONDS = 30;
+  /** Queued when a stream ends (compared by identity): a process that exited prints nothing more. */
+  private static final String END = new String("end of stream");
 
   final String name;
   final Process process;
@@ -46,6 +48,8 @@ final class DemoChild {
         }
       } catch (IOException e) {
         // the process is gone
+      } finally {
+        lines.add(END);
       }
     }, "uds-demo-" + name + "-" + label);
     t.setDaemon(true);
@@ -73,6 +77,10 @@ final class DemoChild {
 
   String nextOut(String what) throws InterruptedException {
     String line = out.poll(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    if (line == END) {
+      out.add(END);
+      throw ended(what);
+    }
     if (line == null) {
       throw new DemoFailure("waited " + STEP_TIMEOUT_SECONDS + " s for " + what + exitNote());
     }
@@ -85,6 +93,10 @@ final class DemoChild {
     while (true) {
       long left = deadline - System.nanoTime();
       String line = left <= 0 ? null : err.poll(left, TimeUnit.NANOSECONDS);
+      if (line == END) {
+        err.add(END);
+        throw ended(what);
+      }
       if (line == null) {
         throw new DemoFailure("waited " + STEP_TIMEOUT_SECONDS + " s for " + what + exitNote());
       }
@@ -105,6 +117,14 @@ final class DemoChild {
       throw new DemoFailure("waited " + STEP_TIMEOUT_SECONDS + " s for " + what);
     }
     return process.exitValue();
+  }
+
+  /** A step that cannot come: the process closed the stream it would have come on (it exited, as a rule). */
+  private DemoFailure ended(String what) throws InterruptedException {
+    if (process.waitFor(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      return new DemoFailure("gave up waiting for " + what + ": the " + name + " process exited with status " + process.exitValue());
+    }
+    return new DemoFailure("gave up waiting for " + what + ": the " + name + " process closed its output");
   }
 
   private String exitNote() {

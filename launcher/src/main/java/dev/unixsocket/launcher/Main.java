@@ -5,6 +5,7 @@ import io.vertx.launcher.application.VertxApplication;
 import picocli.CommandLine;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -59,9 +60,29 @@ public final class Main {
     }
   }
 
-  /** Anything but one of our commands goes to the standard Vert.x launcher. */
+  /**
+   * Anything but one of our commands goes to the standard Vert.x launcher: a verticle class on
+   * the class path, a verticle with a factory prefix ({@code js:...}), or the launcher's own
+   * options first. Any other word is a mistyped command ({@code uds sever}): ours to refuse in
+   * one line, where the launcher would print a ClassNotFoundException's stack trace (exit 15).
+   */
   static boolean isStandardLaunch(String[] args) {
-    return args.length > 0 && !COMMANDS.contains(args[0]);
+    if (args.length == 0 || COMMANDS.contains(args[0])) {
+      return false;
+    }
+    String first = args[0];
+    return first.startsWith("-") || first.indexOf(':') >= 0 || isClass(first);
+  }
+
+  private static boolean isClass(String name) {
+    try {
+      Class.forName(name, false, Main.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    } catch (LinkageError e) {
+      return true; // there but broken: the launcher says how
+    }
   }
 
   /**
@@ -78,6 +99,14 @@ public final class Main {
         cl.addSubcommand(name, command.get());
       }
     });
+    if (!SUBCOMMANDS.containsKey(first)) {
+      cl.addSubcommand("help", new CommandLine.HelpCommand());
+    }
+    CommandLine bench = cl.getSubcommands().get("bench");
+    if (bench != null) {
+      // BenchCommand lives in the loadgen module, which cannot see Version: without it -V printed nothing.
+      bench.getCommandSpec().versionProvider(new Version());
+    }
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       // Expected failures are one line on stderr; the stack trace is for bugs only (UDS_LOG_LEVEL=DEBUG).
       line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + Failures.describe(e));
@@ -89,10 +118,21 @@ public final class Main {
     cl.setParameterExceptionHandler((e, args) -> {
       CommandLine line = e.getCommandLine();
       String name = line.getCommandSpec().qualifiedName();
-      line.getErr().println(name + ": " + e.getMessage());
+      line.getErr().println(name + ": " + message(e));
       line.getErr().println("Try '" + name + " --help' for more information.");
       return CommandLine.ExitCode.USAGE;
     });
     return cl;
+  }
+
+  /** The parameter error in one line; a first word that names nothing says so, with picocli's guess. */
+  private static String message(CommandLine.ParameterException e) {
+    if (e instanceof CommandLine.UnmatchedArgumentException u && e.getCommandLine().getParent() == null
+        && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+      List<String> guesses = u.getSuggestions();
+      return "unknown command or verticle class '" + u.getUnmatched().get(0) + "'"
+          + (guesses.isEmpty() ? "" : " (did you mean '" + guesses.get(0) + "'?)");
+    }
+    return e.getMessage();
   }
 }

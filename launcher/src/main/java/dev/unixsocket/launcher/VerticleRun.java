@@ -238,10 +238,20 @@ final class VerticleRun implements VertxApplicationHooks {
         try {
           vertx.deployVerticle(name).await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-          throw new IllegalStateException("cannot deploy " + name + ": " + Failures.describe(e));
+          throw new IllegalStateException("cannot deploy " + name + ": " + whyNotDeployed(e));
         }
       }
     };
+  }
+
+  /** A missing class's exception says only its name, which the line names already. */
+  private static String whyNotDeployed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ClassNotFoundException) {
+        return "no such class on the class path (add its jar: with ./uds, UDS_CLASSPATH=app.jar)";
+      }
+    }
+    return Failures.describe(e);
   }
 
   @Override

@@ -75,6 +75,23 @@ class ClientConsoleTest {
     }
   }
 
+  @Test
+  void theUnansweredCountLeavesOutMessagesThatAlreadyFailed() throws Exception {
+    // No server: the first message waits in a queue of one, the next two fail at once (QUEUE_FULL)
+    // but are printed only after it, in order.
+    try (ChildProcess client = ChildProcess.start(Main.class, "client", "--path", path.toString(), "--queue", "1", "--wait", "1")) {
+      client.typeLine("waits");
+      client.typeLine("full 1");
+      client.typeLine("full 2");
+      client.endInput();
+      assertThat(client.waitFor()).isEqualTo(1);
+      List<String> err = client.errAfterExit();
+      assertThat(err).contains("uds client: 1 message(s) still unanswered after 1 s");
+      assertThat(err).anyMatch(l -> l.startsWith("uds client: message 3 'full 2' failed: queue full"));
+      assertThat(err).contains("uds client: 3 sent, 0 replied, 3 failed");
+    }
+  }
+
   /** The console shows the client's last status, and Vert.x discards no message on the way out. */
   private void assertEndedCleanly(ChildProcess client) throws InterruptedException {
     List<String> err = client.errAfterExit();

@@ -65,6 +65,22 @@ class DemoCommandTest {
   }
 
   @Test
+  void lineFramingRestartsTheServerAndSkipsTheTakeoverItCannotAsk() throws Exception {
+    // A line-framed server cannot read --replace's control frame: it would run on beside the new one.
+    try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--messages", "4", "--framing", "line", "--path", path.toString())) {
+      List<String> out = allOut(demo);
+      assertThat(demo.waitFor()).as("exit status; stdout: %s", out).isZero();
+      assertThat(String.join("\n", out))
+          .contains("server started again on the same path")
+          .contains("no takeover with --replace: it needs length framing")
+          .doesNotContain("took the path over")
+          .contains("counted: 4 sent, 4 replied, 0 failed");
+      assertThat(out.get(out.size() - 1)).startsWith("OK: 4/4 messages answered in order; server restarted once; client reconnected 1 time(s); ");
+    }
+    assertThat(path).doesNotExist();
+  }
+
+  @Test
   void refusesAPathThatExistsAndLeavesItAlone() throws Exception {
     Files.writeString(path, "not mine");
     try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--path", path.toString())) {
@@ -72,6 +88,19 @@ class DemoCommandTest {
       assertThat(demo.awaitErr(l -> l.startsWith("uds demo:"))).contains("already exists").contains("choose another --path");
     }
     assertThat(Files.readString(path)).isEqualTo("not mine");
+  }
+
+  @Test
+  void aServerThatCannotStartFailsTheStepAtOnceWithItsReason() throws Exception {
+    Path inMissingDirectory = Path.of(path + ".d", "x.sock");
+    try (ChildProcess demo = ChildProcess.start(Main.class, "demo", "--messages", "2", "--path", inMissingDirectory.toString())) {
+      List<String> out = allOut(demo);
+      assertThat(demo.waitFor()).isEqualTo(1);
+      // Not "waited 30 s for ...": the server's exit ends the wait for its ready line.
+      assertThat(out.get(out.size() - 1))
+          .isEqualTo("FAILED: gave up waiting for the server to print 'listening on': the server-1 process exited with status 1");
+      assertThat(demo.awaitErr(l -> l.contains("uds server: cannot listen on"))).contains("does not exist");
+    }
   }
 
   @Test

@@ -119,6 +119,29 @@ class ServerProcessTest {
   }
 
   @Test
+  void aFileWhereTheDirectoryShouldBeIsNamedAsSuchNotAsMissing() throws Exception {
+    Path file = Path.of(path + ".f");
+    Files.writeString(file, "not a directory");
+    try {
+      ChildProcess p = uds("server", "--path", file + "/x.sock");
+      assertThat(p.waitFor()).isEqualTo(1);
+      assertThat(p.stderr().strip()).isEqualTo("uds server: cannot listen on " + file + "/x.sock: " + file
+          + " is not a directory; choose another path");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void aVerticleToDeployThatIsNotOnTheClassPathIsNamedInOneLine() throws Exception {
+    ChildProcess p = uds("server", "--path", path.toString(), "--deploy", "com.example.NotThere");
+    assertThat(p.waitFor()).isEqualTo(1);
+    assertThat(p.stderr().strip()).isEqualTo("uds server: cannot deploy com.example.NotThere: no such class on the class"
+        + " path (add its jar: with ./uds, UDS_CLASSPATH=app.jar)");
+    assertThat(path).doesNotExist();
+  }
+
+  @Test
   void byDefaultAHandlerSharesTheOnlyEventLoopWithTheConnections() throws Exception {
     // EventLoopReporter answers with its thread and the event-loop threads the process started: one
     // loop in all, so the frame was read on the thread the handler answered on.

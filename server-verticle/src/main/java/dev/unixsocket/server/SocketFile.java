@@ -89,6 +89,9 @@ final class SocketFile {
           + ServerOptions.MAX_PATH_BYTES + " bytes; use a shorter path such as /tmp/app.sock");
     }
     Path dir = path.getParent();
+    if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new ServerStartException("cannot listen on " + shown + ": " + dir + " is not a directory; choose another path");
+    }
     if (dir == null || !Files.isDirectory(dir)) {
       throw new ServerStartException("cannot listen on " + shown + ": directory " + dir + " does not exist; create it or choose another path");
     }
