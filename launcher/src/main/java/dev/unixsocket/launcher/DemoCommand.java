@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
 /**
  * {@code uds demo}: the main job in one command. A server process and a console-client process,
  * as in production; messages through the client's stdin; the server stopped with SIGTERM and
- * started again on the same path halfway, then (length framing) taken over by a third with --replace; every reply
- * matched; a step-by-step summary on stdout.
+ * started again on the same path halfway, then (length framing) taken over by a third with
+ * --replace; every reply matched; a step-by-step summary on stdout.
  * Both processes and the socket file are cleaned up whatever happens.
  */
 @Command(name = "demo",
@@ -36,8 +36,8 @@ import java.util.regex.Pattern;
     description = {
         "Shows the main job in one command: a server and a client process, a server restart, every reply.",
         "Sends messages through the client process, restarts the server process once in the middle, lets a new",
-        "server take it over with --replace (length framing only), and checks that the client reconnected and that every message got",
-        "its reply, in order, none failed. Prints what happened step",
+        "server take it over with --replace (length framing only), and checks that the client reconnected",
+        "and that every message got its reply, in order, none failed. Prints what happened step",
         "by step on stdout; the processes' last log lines go to stderr on failure (all of them with --keep-logs)."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {

@@ -125,7 +125,7 @@ final class VerticleRun implements VertxApplicationHooks {
     }
   }
 
-  /** Stops Vert.x as a signal does, once, on a thread of its own: {@link #awaitSignalAndStop} then returns 0. */
+  /** Stops Vert.x as a signal does, once, on a thread of its own: {@link #awaitSignalAndStop} then returns. */
   void stopGracefully(String why) {
     if (!stopping.compareAndSet(false, true)) {
       return;

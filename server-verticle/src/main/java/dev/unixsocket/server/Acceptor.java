@@ -189,10 +189,10 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   /**
    * Completes once the listener has accepted the connections waiting in its backlog. Closing a
    * listener resets the connections still in it, so a stop that unlinked the path first calls
-   * this, then {@link #close}, and loses none. The accepts of one read are no longer limited
-   * (the next read would come in a later turn), and completion waits for a timer, which runs only
-   * after the event loop has polled its I/O again: a task queued from a task runs in the same
-   * turn, before any accept.
+   * this, then {@link #close}, and loses none. Meanwhile one read accepts without limit (a next
+   * read would come in a later turn), and completion waits for a timer, which runs only after the
+   * event loop has polled its I/O again: a task queued from a task runs in the same turn, before
+   * any accept.
    */
   Future<Void> acceptBacklog() {
     Promise<Void> done = Promise.promise();

@@ -119,8 +119,8 @@ final class ConnectionGroup {
 
   /**
    * Called on the acceptor's thread with a channel that passed admission (only to take the server
-   * over, if {@code takeoverOnly} is not null): sets up its pipeline and registers it with this group's event
-   * loop, where its handlers then run.
+   * over, if {@code takeoverOnly} is not null): sets up its pipeline and registers it with this
+   * group's event loop, where its handlers then run.
    */
   void adopt(Channel channel, long id, Peer peer, Acceptor.Refusal takeoverOnly) {
     UnusedAddresses.drop(channel);

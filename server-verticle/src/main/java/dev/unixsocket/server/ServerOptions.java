@@ -403,7 +403,11 @@ public class ServerOptions {
     return maxConnections;
   }
 
-  /** Connections open at once (0 = no limit); more are closed as soon as accepted. */
+  /**
+   * Connections open at once (0 = no limit); more are closed as soon as accepted, except up to
+   * three of this server's own user or root, which may still take it over ({@link #setReplace}) and
+   * are closed at their first data frame.
+   */
   public ServerOptions setMaxConnections(int maxConnections) {
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections must be >= 0 (0 = no limit), was " + maxConnections);
