@@ -6,8 +6,9 @@ def k: if . == null then "–" elif . >= 100000 then "\(. / 1000 | round) k" eli
 (.[] | select(.type == "sweep")) as $m
 | (map(select(.type == "end")) | first // {}) as $fin
 | [.[] | select(.type == "run")] as $runs
-| (if ($m.transport // "default") == "default" then "" else "\($m.transport)/" end) as $dir
-| "### Sweep: ours\(if $dir == "" then "" else " (\($m.transport))" end) / C epoll echo, C load generator\n",
+| (($m.server // "uds") == "handle") as $handle
+| (if $handle then "handle/" elif ($m.transport // "default") == "default" then "" else "\($m.transport)/" end) as $dir
+| "### Sweep: \(if $handle then "the channel-free baseline (`HandleEchoServer`, in ours' columns)" elif $dir == "" then "ours" else "ours (\($m.transport))" end) / C epoll echo, C load generator\n",
   "\($m.date), commit \($m.commit), \($m.nproc) CPUs, load average \($m.loadStart) at start and \($fin.loadEnd // "?") at end; median of \($m.repeat) runs of \($m.duration) s (after \($m.warmup) s) per server and cell, the two servers interleaved, both warmed up before the first cell of each frame size (\($m.warmSmall // "?") s up to 64 KiB, \($m.warmLarge // "?") s above, 4 x 4); \($fin.seconds // "?") s in all. Both servers reply \"echo:\" + payload\(if ($m.transport // "default") != "default" then "; ours runs with `--transport \($m.transport)`" else "" end). Frames/s are replies verified byte for byte by `bench/baseline/loadgen`; CPU/frame is the server's CPU (all threads, from /proc/PID/stat) per reply, median; ratio range = lowest and highest of the per-round ratios. ★ = a row of issue 11's table. Loader: `bench/baseline/loadgen`, \($m.loaderThreads // 1) thread(s) for several connections, 1 for one; ⚠ = in some run of the cell (ours or C) the loader used over 90% of a thread (`loader_saturated`), so that ratio may be the loader's or the machine's limit as much as the server's: compare the CPU per frame there. Charts: [ours / C heat map](bench/charts/\($dir)sweep-heatmap.svg), [throughput against frame size](bench/charts/\($dir)sweep-throughput.svg).\n",
   "| frame | conn. × in flight | ours frames/s | C frames/s | ours / C | range | ours µs CPU/frame | C µs CPU/frame | loader CPU (ours run; ⚠ saturated) | errors |",
   "|---|---|---:|---:|---:|---|---:|---:|---:|---:|",

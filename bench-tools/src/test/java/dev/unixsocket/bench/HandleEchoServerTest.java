@@ -1,0 +1,91 @@
+package dev.unixsocket.bench;
+
+import dev.unixsocket.loadgen.BenchCommand;
+import dev.unixsocket.testkit.SocketPaths;
+import dev.unixsocket.wire.Framing;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The channel-free baseline answers what the load generator checks, in both framings, for frames
+ * that fit one read and frames gathered over many; a bad frame closes its own connection only.
+ */
+@Timeout(60)
+class HandleEchoServerTest {
+
+  private static JsonObject bench(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new BenchCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    assertThat(cl.execute(args)).as(err.toString()).isZero();
+    return new JsonObject(out.toString().trim());
+  }
+
+  @Test
+  void lengthFramesSmallAndGatheredOverReads() throws Exception {
+    String path = SocketPaths.fresh().toString();
+    try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LENGTH, "echo:", 1, Framing.DEFAULT_MAX_FRAME)) {
+      JsonObject small = bench("--path", path, "--connections", "3", "--pipeline", "32", "--duration", "0.5",
+          "--warmup", "0", "--json");
+      JsonObject large = bench("--path", path, "--connections", "2", "--pipeline", "2", "--size", "300000",
+          "--duration", "0.5", "--warmup", "0", "--json");
+      for (JsonObject j : new JsonObject[] {small, large}) {
+        assertThat(j.getLong("errors")).isZero();
+        assertThat(j.getLong("repliesVerified")).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void lineFramesWithAnotherPrefix() throws Exception {
+    String path = SocketPaths.fresh().toString();
+    try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LINE, ">> ", 2, 1 << 20)) {
+      JsonObject j = bench("--path", path, "--framing", "line", "--expect-prefix", ">> ", "--connections", "4",
+          "--pipeline", "16", "--size", "3000", "--duration", "0.5", "--warmup", "0", "--json");
+      assertThat(j.getLong("errors")).isZero();
+      assertThat(j.getLong("repliesVerified")).isPositive();
+    }
+  }
+
+  @Test
+  void aFrameOverTheLimitClosesThatConnectionOnly() throws Exception {
+    String path = SocketPaths.fresh().toString();
+    try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LENGTH, "", 1, 100);
+         SocketChannel bad = SocketChannel.open(StandardProtocolFamily.UNIX);
+         SocketChannel good = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      bad.connect(UnixDomainSocketAddress.of(path));
+      good.connect(UnixDomainSocketAddress.of(path));
+      OutputStream badOut = Channels.newOutputStream(bad);
+      badOut.write(new byte[] {0, 0, 0, (byte) 101});
+      badOut.flush();
+      InputStream badIn = Channels.newInputStream(bad);
+      assertThat(badIn.read()).as("the server closes the connection that sent too large a frame").isEqualTo(-1);
+
+      OutputStream goodOut = Channels.newOutputStream(good);
+      goodOut.write(new byte[] {0, 0, 0, 2, 'h', 'i'});
+      goodOut.flush();
+      DataInputStream goodIn = new DataInputStream(Channels.newInputStream(good));
+      assertThat(goodIn.readInt()).isEqualTo(2);
+      byte[] reply = new byte[2];
+      goodIn.readFully(reply);
+      assertThat(new String(reply, StandardCharsets.US_ASCII)).isEqualTo("hi");
+    }
+  }
+}
