@@ -6,18 +6,25 @@ import dev.unixsocket.wire.BadFrameException;
 import dev.unixsocket.wire.DefaultPath;
 import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.Framing;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
@@ -60,25 +67,43 @@ import java.util.concurrent.TimeUnit;
 public final class HandleEchoServer implements AutoCloseable {
 
   /** The most one read takes into the shared buffer; a larger frame is gathered over reads. */
-  static final int READ_MAX = 64 * 1024;
+  static final int READ_MAX = 256 * 1024;
   /** Larger payloads are sent from where they were read; smaller ones are copied (as ours does). */
   static final int COPY_MAX = 32 * 1024;
+  /**
+   * A connection's own buffers (an incomplete frame, unsent replies) come from the pool, whose
+   * thread cache keeps buffers up to 256 KiB here as in {@code uds} (see {@link #main}): new direct
+   * memory is zeroed by the JDK, and at 64 KiB x 100 x 1 a fresh buffer per frame cost 0.09x C.
+   */
+  private static final ByteBufAllocator OWN = PooledByteBufAllocator.DEFAULT;
   /** Level-triggered: a connection with bytes left unread is reported again by the next wait. */
   private static final EpollIoOps READ = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
 
   private final MultiThreadIoEventLoopGroup group;
-  private final Listener listener;
+  /** What accepts: a listener handle, or Netty's server channel. */
+  private final AutoCloseable acceptor;
   private final Path socketFile;
 
-  private HandleEchoServer(MultiThreadIoEventLoopGroup group, Listener listener, Path socketFile) {
+  private HandleEchoServer(MultiThreadIoEventLoopGroup group, AutoCloseable acceptor, Path socketFile) {
     this.group = group;
-    this.listener = listener;
+    this.acceptor = acceptor;
     this.socketFile = socketFile;
   }
 
   /** Binds {@code path} (removing a stale socket file there) and serves until {@link #close()}. */
   public static HandleEchoServer start(String path, Framing framing, String prefix, int threads, int maxFrame)
       throws Exception {
+    return start(path, framing, prefix, threads, maxFrame, false);
+  }
+
+  /**
+   * As {@link #start(String, Framing, String, int, int)}; with {@code acceptByChannel}, connections
+   * are accepted by Netty's server channel as usual, and each accepted channel, which never reads,
+   * is deregistered from its loop and its descriptor registered there as a handle: how a server
+   * could keep a channel's accepting and admission and leave only the reads and writes to handles.
+   */
+  public static HandleEchoServer start(String path, Framing framing, String prefix, int threads, int maxFrame,
+      boolean acceptByChannel) throws Exception {
     Epoll.ensureAvailability();
     Path file = Path.of(path);
     if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -89,11 +114,35 @@ public final class HandleEchoServer implements AutoCloseable {
     }
     MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
         new DefaultThreadFactory("handle-echo", false), EpollIoHandler.newFactory());
+    byte[] prefixBytes = prefix.getBytes(StandardCharsets.UTF_8);
+    if (acceptByChannel) {
+      try {
+        Channel server = new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerDomainSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            // Never read by the channel: its bytes are the handle's from the first.
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
+              @Override
+              protected void initChannel(EpollDomainSocketChannel ch) {
+                Socket socket = (Socket) ch.fd();
+                IoEventLoop loop = (IoEventLoop) ch.eventLoop();
+                ch.deregister().addListener(f -> serve(loop, new Connection(socket, framing, prefixBytes, maxFrame)));
+              }
+            })
+            .bind(new DomainSocketAddress(path)).sync().channel();
+        return new HandleEchoServer(group, () -> server.close().awaitUninterruptibly(5, TimeUnit.SECONDS), file);
+      } catch (Exception e) {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        throw e;
+      }
+    }
     Socket socket = Socket.newSocketDomain();
     try {
       socket.bind(new DomainSocketAddress(path));
       socket.listen(4096);
-      Listener listener = new Listener(socket, group, framing, prefix.getBytes(StandardCharsets.UTF_8), maxFrame);
+      Listener listener = new Listener(socket, group, framing, prefixBytes, maxFrame);
       IoRegistration registration = group.next().register(listener).sync().getNow();
       registration.submit(EpollIoOps.EPOLLIN);
       return new HandleEchoServer(group, listener, file);
@@ -106,14 +155,28 @@ public final class HandleEchoServer implements AutoCloseable {
 
   @Override
   public void close() {
-    // Shutting the loops down closes every registered handle, the listener's socket with them.
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     try {
-      listener.close();
-      Files.deleteIfExists(socketFile);
+      acceptor.close();
     } catch (Exception ignored) {
       // best effort
     }
+    // The loops' shutdown closes the handles still registered: the connections.
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    try {
+      Files.deleteIfExists(socketFile);
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+
+  private static void serve(IoEventLoop loop, Connection connection) {
+    loop.register(connection).addListener(f -> {
+      if (f.isSuccess()) {
+        connection.registered((IoRegistration) f.getNow());
+      } else {
+        connection.close();
+      }
+    });
   }
 
   /** Accepts every pending connection and registers each with the next loop of the group. */
@@ -151,15 +214,7 @@ public final class HandleEchoServer implements AutoCloseable {
         if (fd < 0) {
           return;
         }
-        Connection connection = new Connection(new Socket(fd), framing, prefix, maxFrame);
-        IoEventLoop loop = group.next();
-        loop.register(connection).addListener(f -> {
-          if (f.isSuccess()) {
-            connection.registered((IoRegistration) f.getNow());
-          } else {
-            connection.close();
-          }
-        });
+        serve(group.next(), new Connection(new Socket(fd), framing, prefix, maxFrame));
       }
     }
 
@@ -247,12 +302,22 @@ public final class HandleEchoServer implements AutoCloseable {
       ByteBuf bytes;
       if (partial == null) {
         bytes = buffers.in.clear();
+      } else if (partial.capacity() <= READ_MAX && partial.readableBytes() <= READ_MAX / 4) {
+        // The tail of a pipelined stream: back in front of a full-size read in the shared buffer.
+        // Reading after it in a small buffer of its own made every later read small as well.
+        bytes = buffers.in.clear().writeBytes(partial);
+        partial.release();
+        partial = null;
       } else {
+        // A large frame under way, or the buffer of a connection that sends them: room for all
+        // of the frame (length framing says how much), so that it is read in large pieces and
+        // not copied again each time the buffer would grow.
         bytes = partial;
-        bytes.ensureWritable(Math.min(READ_MAX, Math.max(4096, bytes.writableBytes())));
+        bytes.ensureWritable(Math.max(READ_MAX / 4, missing(bytes)));
       }
       int n = socket.recvAddress(bytes.memoryAddress(), bytes.writerIndex(), bytes.capacity());
       if (n <= 0) {
+        keepIncomplete(bytes);
         if (n < 0) { // end of stream
           close();
         }
@@ -305,7 +370,7 @@ public final class HandleEchoServer implements AutoCloseable {
         }
         long n = socket.writevAddresses(iov.memoryAddress(0), iov.count());
         if (n <= 0) {
-          unsent = PooledByteBufAllocator.DEFAULT.directBuffer(out.readableBytes() + left);
+          unsent = OWN.directBuffer(out.readableBytes() + left);
           unsent.writeBytes(out).writeBytes(bytes, at, left);
           registration.submit(EpollIoOps.EPOLLOUT);
           break;
@@ -318,16 +383,30 @@ public final class HandleEchoServer implements AutoCloseable {
       out.clear();
     }
 
+    /** Bytes still to come of the length-framed frame at the start of {@code bytes}; 0 if not known. */
+    private int missing(ByteBuf bytes) {
+      if (framing != Framing.LENGTH || bytes.readableBytes() < 4 || bytes.getByte(bytes.readerIndex()) < 0) {
+        return 0; // not length framing, header incomplete, or a control frame (top bit set)
+      }
+      long frame = 4 + bytes.getUnsignedInt(bytes.readerIndex()); // a header over max-frame was refused
+      return (int) Math.max(0, Math.min(frame, 4L + maxFrame) - bytes.readableBytes());
+    }
+
+    /**
+     * Keeps what is left of an incomplete frame. A buffer of the connection's own that outgrew the
+     * shared one is kept even when empty: a connection that sends large frames sends more, and a
+     * new buffer each time is new memory the JDK zeroes (256 KiB x 4 x 1: 0.6x C).
+     */
     private void keepIncomplete(ByteBuf bytes) {
       if (bytes == partial) {
-        if (!partial.isReadable()) {
+        if (partial.isReadable() || partial.capacity() > READ_MAX) {
+          partial.discardReadBytes();
+        } else {
           partial.release();
           partial = null;
-        } else {
-          partial.discardReadBytes();
         }
       } else if (bytes.isReadable()) {
-        partial = PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(4096, 2 * bytes.readableBytes()));
+        partial = OWN.directBuffer(Math.max(4096, Math.max(2 * bytes.readableBytes(), bytes.readableBytes() + missing(bytes))));
         partial.writeBytes(bytes);
       }
     }
@@ -336,7 +415,7 @@ public final class HandleEchoServer implements AutoCloseable {
       while (out.isReadable()) {
         int n = socket.sendAddress(out.memoryAddress(), out.readerIndex(), out.writerIndex());
         if (n <= 0) {
-          unsent = PooledByteBufAllocator.DEFAULT.directBuffer(out.readableBytes());
+          unsent = OWN.directBuffer(out.readableBytes());
           unsent.writeBytes(out);
           registration.submit(EpollIoOps.EPOLLOUT);
           return;
@@ -403,11 +482,15 @@ public final class HandleEchoServer implements AutoCloseable {
     @Option(names = "--max-frame", defaultValue = "10485760")
     int maxFrame;
 
+    @Option(names = "--accept-by-channel",
+        description = "Accept with Netty's server channel, then move each connection to a handle.")
+    boolean acceptByChannel;
+
     @Override
     public Integer call() throws Exception {
       HandleEchoServer server;
       try {
-        server = start(path, framing, prefix, threads, maxFrame);
+        server = start(path, framing, prefix, threads, maxFrame, acceptByChannel);
       } catch (Exception e) {
         System.err.println("handle-echo: cannot serve " + path + ": " + BenchCommand.describe(e));
         return 1;
@@ -426,6 +509,10 @@ public final class HandleEchoServer implements AutoCloseable {
   }
 
   public static void main(String[] args) {
+    // As uds's launcher does, before Netty's allocator loads: its thread cache keeps up to 256 KiB.
+    if (System.getProperty("io.netty.allocator.maxCachedBufferCapacity") == null) {
+      System.setProperty("io.netty.allocator.maxCachedBufferCapacity", "262144");
+    }
     System.exit(new CommandLine(new Main()).execute(args));
   }
 }

@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The channel-free baseline answers what the load generator checks, in both framings, for frames
- * that fit one read and frames gathered over many; a bad frame closes its own connection only.
+ * that fit one read and frames gathered over many, whether it accepts connections itself or takes
+ * them from Netty's server channel; a bad frame closes its own connection only.
  */
 @Timeout(60)
 class HandleEchoServerTest {
@@ -45,6 +46,21 @@ class HandleEchoServerTest {
       JsonObject small = bench("--path", path, "--connections", "3", "--pipeline", "32", "--duration", "0.5",
           "--warmup", "0", "--json");
       JsonObject large = bench("--path", path, "--connections", "2", "--pipeline", "2", "--size", "300000",
+          "--duration", "0.5", "--warmup", "0", "--json");
+      for (JsonObject j : new JsonObject[] {small, large}) {
+        assertThat(j.getLong("errors")).isZero();
+        assertThat(j.getLong("repliesVerified")).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void connectionsAcceptedByNettysServerChannelAndMovedToHandles() throws Exception {
+    String path = SocketPaths.fresh().toString();
+    try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LENGTH, "echo:", 2, Framing.DEFAULT_MAX_FRAME, true)) {
+      JsonObject small = bench("--path", path, "--connections", "8", "--pipeline", "16", "--duration", "0.5",
+          "--warmup", "0", "--json");
+      JsonObject large = bench("--path", path, "--connections", "2", "--pipeline", "2", "--size", "100000",
           "--duration", "0.5", "--warmup", "0", "--json");
       for (JsonObject j : new JsonObject[] {small, large}) {
         assertThat(j.getLong("errors")).isZero();
