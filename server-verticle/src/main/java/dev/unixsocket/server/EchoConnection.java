@@ -12,8 +12,11 @@ import io.netty.channel.ChannelHandlerContext;
  * allocated once at the size the read's frames need; larger payloads go back out as a slice of
  * the read (no copy); there is one flush per read batch. A peer that does not read its replies
  * stops being read (the channel's write water marks) instead of growing our queue.
+ *
+ * <p>This class writes through the channel ({@link #write}, {@link #writePayload}, {@link #flush},
+ * {@link #closeWhenFlushed}); {@link DirectEchoConnection} writes the same replies to the socket.
  */
-final class EchoConnection extends ServerConnection {
+class EchoConnection extends ServerConnection {
 
   /**
    * Replies up to this size are copied into the batch, larger payloads are sent as slices: below
@@ -35,7 +38,7 @@ final class EchoConnection extends ServerConnection {
   }
 
   @Override
-  void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length) {
+  void frame(ByteBuf data, int index, int length) {
     Framing framing = group.framing();
     ByteBuf prefix = group.prefix();
     unflushed = true;
@@ -45,7 +48,7 @@ final class EchoConnection extends ServerConnection {
     boolean copied = frameBytes + extra <= Math.min(COPY_MAX, BATCH_MAX);
     int room = copied ? frameBytes + extra : framing.overhead() + extra;
     if (batch == null || batch.writableBytes() < room) {
-      newBatch(ctx, copied ? data.readableBytes() : 0, frameBytes, extra, room);
+      newBatch(copied ? data.readableBytes() : 0, frameBytes, extra, room);
     }
     framing.writeHeader(batch, replyLength);
     batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
@@ -55,11 +58,11 @@ final class EchoConnection extends ServerConnection {
     } else {
       // Large payload: write what we gathered, then the payload itself as a slice; the trailer
       // (line framing) starts the batch for the rest of the read.
-      ctx.write(batch, ctx.voidPromise());
+      write(batch);
       batch = null;
-      ctx.write(data.retainedSlice(index, length), ctx.voidPromise());
+      writePayload(data, index, length);
       if (framing != Framing.LENGTH) {
-        newBatch(ctx, data.readableBytes() - frameBytes, frameBytes, extra, framing.overhead());
+        newBatch(data.readableBytes() - frameBytes, frameBytes, extra, framing.overhead());
         framing.writeTrailer(batch);
       }
     }
@@ -72,12 +75,28 @@ final class EchoConnection extends ServerConnection {
    * instead of starting small and doubling (a read of 16 x 1 KiB frames reallocated and copied
    * the batch four times); at most {@link #BATCH_MAX}, at least {@code room}.
    */
-  private void newBatch(ChannelHandlerContext ctx, int readable, int frameBytes, int extra, int room) {
+  private void newBatch(int readable, int frameBytes, int extra, int room) {
     if (batch != null) {
-      ctx.write(batch, ctx.voidPromise());
+      write(batch);
     }
     long replies = (long) readable + (long) extra * (readable / Math.max(1, frameBytes) + 1);
-    batch = ctx.alloc().ioBuffer((int) Math.max(room, Math.min(replies, BATCH_MAX)));
+    batch = alloc().ioBuffer((int) Math.max(room, Math.min(replies, BATCH_MAX)));
+  }
+
+  /** Queues replies behind those written before (sent at the next {@link #flush}); takes {@code out} over. */
+  void write(ByteBuf out) {
+    // Nobody listens: no promise per write; a failed write reaches exceptionCaught, which closes.
+    ctx.write(out, ctx.voidPromise());
+  }
+
+  /** Queues a large payload, which stays in the read buffer {@code data}: a slice, no copy. */
+  void writePayload(ByteBuf data, int index, int length) {
+    ctx.write(data.retainedSlice(index, length), ctx.voidPromise());
+  }
+
+  /** Sends what was written. */
+  void flush() {
+    ctx.flush();
   }
 
   @Override
@@ -100,7 +119,7 @@ final class EchoConnection extends ServerConnection {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (unflushed) {
-      flushBatch(ctx);
+      flushBatch();
       if (!ctx.channel().isWritable()) {
         ctx.channel().config().setAutoRead(false);
       }
@@ -108,17 +127,22 @@ final class EchoConnection extends ServerConnection {
     ctx.fireChannelReadComplete();
   }
 
-  private void flushBatch(ChannelHandlerContext ctx) {
+  /** Sends the replies of the reads so far: the batch, and what was written before it. */
+  void flushBatch() {
     ByteBuf out = batch;
     batch = null;
     unflushed = false;
     if (out != null && out.isReadable()) {
-      // Nobody listens: no promise per write; a failed write reaches exceptionCaught, which closes.
-      ctx.write(out, ctx.voidPromise());
+      write(out);
     } else if (out != null) {
       out.release();
     }
-    ctx.flush();
+    flush();
+  }
+
+  /** Replies were gathered or written since the last flush. */
+  boolean unflushed() {
+    return unflushed;
   }
 
   @Override
@@ -135,15 +159,24 @@ final class EchoConnection extends ServerConnection {
       return;
     }
     closing = true;
-    ctx.channel().config().setAutoRead(false);
     // Every frame read so far has its reply in the batch: flush it, close once it is written.
-    flushBatch(ctx);
+    closeWhenFlushed();
+  }
+
+  /** Stops reading, sends the batch and what was written before it, then closes. */
+  void closeWhenFlushed() {
+    ctx.channel().config().setAutoRead(false);
+    flushBatch();
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     super.handlerRemoved(ctx);
+    releaseBatch();
+  }
+
+  void releaseBatch() {
     if (batch != null) {
       batch.release();
       batch = null;

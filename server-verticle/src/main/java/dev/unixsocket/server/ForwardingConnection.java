@@ -57,7 +57,7 @@ final class ForwardingConnection extends ServerConnection {
   }
 
   @Override
-  void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length) {
+  void frame(ByteBuf data, int index, int length) {
     // The one copy of a request: the payload lives in a read buffer that Netty reuses once this
     // returns. Into the heap buffer Buffer.buffer() makes (growable, nothing to release), straight
     // from the read buffer: Buffer.buffer(byte[]) would copy a byte[] copy again.

@@ -20,7 +20,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * One client connection, the only handler of its Netty pipeline:
  * every frame is answered by exactly one frame, in order. The subclasses say how:
- * {@link EchoConnection} answers at once, {@link ForwardingConnection} through the event bus.
+ * {@link EchoConnection} answers at once, {@link ForwardingConnection} through the event bus;
+ * {@link DirectEchoConnection} is the echo on epoll without a channel, which calls {@link #read}
+ * itself and overrides what here goes through the channel ({@link #writeNow}, {@link #forceClose},
+ * {@link #isOpen}, {@link #alloc}, {@link #channel}).
  * Here: what every connection has (its group, id, peer, idle clock, place in the group's list)
  * finding the frames in what is read, and how it closes (idle, oversize, stop). Confined to the connection's event loop.
  *
@@ -71,6 +74,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     // Runs on the connection's event loop once the channel is registered there.
     this.ctx = ctx;
+    opened();
+  }
+
+  /** The connection is being served on its event loop: it joins its group. */
+  void opened() {
     this.lastFrameNanos = System.nanoTime();
     group.added(this);
   }
@@ -88,12 +96,16 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    ByteBuf in = (ByteBuf) msg;
+    read((ByteBuf) msg);
+  }
+
+  /** One read's bytes, which this connection takes over (and releases). See {@link #channelRead}. */
+  void read(ByteBuf in) {
     if (closing) {
       in.release();
       return;
     }
-    ByteBuf data = partial == null ? in : cumulate(ctx, partial, in);
+    ByteBuf data = partial == null ? in : cumulate(alloc(), partial, in);
     partial = null;
     Framing framing = group.framing();
     FrameSpan span = group.span();
@@ -108,7 +120,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
         int skip = span.frameLength;
         searched = 0;
         if (code != null) {
-          control(ctx, code, data, index, length);
+          control(code, data, index, length);
           data.skipBytes(skip);
           continue;
         }
@@ -119,7 +131,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         frames++;
         payloadBytes += length;
-        frame(ctx, data, index, length);
+        frame(data, index, length);
         data.skipBytes(skip);
       }
       searched = span.searched;
@@ -153,18 +165,18 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * together; a frame over 8 KiB that spans reads is gathered as a composite of
    * the reads themselves, so its bytes are never copied: the echo writes them back as a slice.
    */
-  private static ByteBuf cumulate(ChannelHandlerContext ctx, ByteBuf partial, ByteBuf in) {
+  private static ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf partial, ByteBuf in) {
     if (partial instanceof CompositeByteBuf || partial.readableBytes() + in.readableBytes() > COMPOSITE_ABOVE) {
-      return ByteToMessageDecoder.COMPOSITE_CUMULATOR.cumulate(ctx.alloc(), partial, in);
+      return ByteToMessageDecoder.COMPOSITE_CUMULATOR.cumulate(alloc, partial, in);
     }
-    return ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), partial, in);
+    return ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, partial, in);
   }
 
   /**
    * One complete frame: its payload is {@code length} bytes of {@code data} at {@code index},
    * valid during this call only (retain a slice to keep it).
    */
-  abstract void frame(ChannelHandlerContext ctx, ByteBuf data, int index, int length);
+  abstract void frame(ByteBuf data, int index, int length);
 
   /**
    * One control frame (length framing only): its payload is {@code length} bytes of {@code data}
@@ -172,7 +184,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * frames; DONE ends its writing (answer what was read, close); TAKEOVER asks this server to
    * hand over its path; anything else closes the connection.
    */
-  void control(ChannelHandlerContext ctx, Control code, ByteBuf data, int index, int length) {
+  void control(Control code, ByteBuf data, int index, int length) {
     if (code == Control.HELLO) {
       controlFrames = true;
       if (group.draining()) {
@@ -218,8 +230,13 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /** Control frames go straight out: they take no place among the replies. */
   private void sendControl(Control code, ByteBuf payload) {
-    ByteBuf out = ctx.alloc().ioBuffer(4 + payload.readableBytes());
+    ByteBuf out = alloc().ioBuffer(4 + payload.readableBytes());
     Framing.LENGTH.writeControl(out, code, payload);
+    writeNow(out);
+  }
+
+  /** Writes and flushes {@code out} at once, after what was written before it. */
+  void writeNow(ByteBuf out) {
     ctx.writeAndFlush(out);
   }
 
@@ -230,6 +247,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    releasePartial();
+  }
+
+  /** Releases the incomplete frame kept across reads, if any: the connection is done. */
+  void releasePartial() {
     if (partial != null) {
       partial.release();
       partial = null;
@@ -256,9 +278,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   void closeIdle(long idleSeconds) {
     group.stats().closedIdle.increment();
     log.info("{}: closing connection: no complete frame for {} s (idle timeout)", name(), idleSeconds);
-    ctx.close();
+    forceClose();
   }
 
+  /** Closes at once, whatever is unanswered or unsent. */
   void forceClose() {
     ctx.close();
   }
@@ -271,6 +294,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     return ctx.alloc();
   }
 
+  /** The connection's channel: for the peer's credentials. */
+  io.netty.channel.Channel channel() {
+    return ctx == null ? null : ctx.channel();
+  }
+
   /** Built only when logged: an idle connection should not carry its own strings. */
   String name() {
     return group.path() + " conn#" + id + peer();
@@ -278,7 +306,8 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   Peer peer() {
     if (peer == null) {
-      peer = ctx == null ? Peer.UNKNOWN : Peer.of(ctx.channel());
+      io.netty.channel.Channel channel = channel();
+      peer = channel == null ? Peer.UNKNOWN : Peer.of(channel);
     }
     return peer;
   }
