@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -25,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The connections served by one event loop. The {@link Acceptor} hands each accepted channel to a
- * group; the group sets up its pipeline (one handler, the connection), keeps
+ * group; the group sets up its pipeline (one handler, the connection), or on epoll with the echo
+ * handler serves its descriptor without the channel ({@link DirectEchoConnection}); it keeps
  * the open connections in a list for the idle timeout and for a graceful stop, and owns a Vert.x
  * context on the same event loop so that event-bus requests and their replies stay on the
  * connection's thread. Everything but {@link #adopt} runs on that event loop.
@@ -92,6 +94,11 @@ final class ConnectionGroup {
     return MAX_READ;
   }
 
+  /** The allocator of the connections' read and reply buffers. */
+  static ByteBufAllocator buffers() {
+    return BUFFERS;
+  }
+
   /** How the connections size their reads (shared: it is stateless; each channel gets a handle). */
   static RecvByteBufAllocator receiveSizes() {
     return RECEIVE_SIZES;
@@ -124,6 +131,10 @@ final class ConnectionGroup {
    */
   void adopt(Channel channel, long id, Peer peer, Acceptor.Refusal takeoverOnly) {
     UnusedAddresses.drop(channel);
+    if (forwarder == null && DirectEchoConnection.usable(channel, loop)) {
+      DirectEchoConnection.serve(this, (IoEventLoop) loop, channel, id, peer, takeoverOnly);
+      return;
+    }
     ChannelConfig config = channel.config();
     config.setRecvByteBufAllocator(RECEIVE_SIZES);
     config.setAllocator(BUFFERS);
@@ -172,6 +183,10 @@ final class ConnectionGroup {
     if (drained != null && first == null) {
       drained.tryComplete();
     }
+  }
+
+  EventLoop loop() {
+    return loop;
   }
 
   /** The Vert.x context on this group's event loop: event-bus requests sent from it are answered here. */
@@ -233,7 +248,8 @@ final class ConnectionGroup {
     return done.future();
   }
 
-  private void each(java.util.function.Consumer<ServerConnection> action) {
+  /** Runs {@code action} on each open connection; on this group's event loop only. */
+  void each(java.util.function.Consumer<ServerConnection> action) {
     for (ServerConnection c = first; c != null; ) {
       ServerConnection next = c.next;
       action.accept(c);

@@ -255,6 +255,11 @@ public class ServerVerticle extends VerticleBase {
         .transform(ar -> Future.<T>failedFuture(reported));
   }
 
+  /** The connection groups, one per event loop (for tests, which look at connections on their loop). */
+  List<ConnectionGroup> groups() {
+    return groups;
+  }
+
   private static String describe(Throwable t) {
     String m = t.getMessage();
     return m == null || m.isEmpty() ? t.getClass().getSimpleName() : m;

@@ -1,0 +1,320 @@
+package dev.unixsocket.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.IovArray;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * An echo connection on epoll that reads and writes its socket itself: the accepted channel is
+ * never registered with a loop; its descriptor is, as this {@link EpollIoHandle} (Netty 4.2's API
+ * for what is not a channel), on the group's event loop. What the echo does per frame is
+ * {@link EchoConnection}'s; what goes is Netty's channel path per read (pipeline, outbound
+ * buffer, promises), which made ours 0.7-0.8x the C echo with small frames where the same work
+ * without it is at C's rate (bench/NOTES.md, "A connection without Netty's channel").
+ *
+ * <p>Reads: up to 16 per readiness event into pooled buffers sized by the group's receive-size
+ * allocator, as the channel's, level-triggered. Writes: the replies of a read go out when it is
+ * done, the batch with one {@code send}, batch and large payloads together with one
+ * {@code writev}; what the socket does not take waits, as the buffers it is in, for
+ * {@code EPOLLOUT}, and the connection is not read meanwhile: a peer that does not read its
+ * replies stops being read, and what waits is at most one read event's replies. At end of input
+ * the replies still go out, then the connection closes.
+ */
+final class DirectEchoConnection extends EchoConnection implements EpollIoHandle {
+
+  private static final Logger log = LoggerFactory.getLogger(DirectEchoConnection.class);
+  private static final EpollIoOps READ = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+  /** Turns echo connections back into channels (an escape hatch; the tests use it to cover both). */
+  static final String CHANNELS_PROPERTY = "unixsocket.server.echoChannels";
+
+  private final Channel channel;
+  private final Socket socket;
+  private final RecvByteBufAllocator.Handle sizes;
+  /** Replies written and not sent yet, in order; the first may be partly sent. */
+  private final ArrayDeque<ByteBuf> unsent = new ArrayDeque<>(4);
+  private IoRegistration registration;
+  private EpollIoOps interest;
+  private boolean closed;
+
+  private DirectEchoConnection(ConnectionGroup group, long id, Peer peer, Channel channel) {
+    super(group, id, peer);
+    this.channel = channel;
+    this.socket = (Socket) ((UnixChannel) channel).fd();
+    this.sizes = ConnectionGroup.receiveSizes().newHandle();
+  }
+
+  /** Whether an accepted channel can be served this way on {@code loop}. */
+  static boolean usable(Channel channel, EventLoop loop) {
+    return channel instanceof EpollDomainSocketChannel
+        && loop instanceof IoEventLoop
+        && ((IoEventLoop) loop).isCompatible(DirectEchoConnection.class)
+        && !Boolean.getBoolean(CHANNELS_PROPERTY);
+  }
+
+  /**
+   * Registers the accepted channel's descriptor with {@code loop}, where the connection then runs;
+   * {@code takeoverOnly} as for any connection.
+   */
+  static void serve(ConnectionGroup group, IoEventLoop loop, Channel channel, long id, Peer peer,
+      Acceptor.Refusal takeoverOnly) {
+    DirectEchoConnection connection = new DirectEchoConnection(group, id, peer, channel);
+    connection.takeoverOnly = takeoverOnly;
+    loop.register(connection).addListener(f -> {
+      if (f.isSuccess()) {
+        connection.registered((IoRegistration) f.getNow());
+      } else {
+        log.warn("{} conn#{}: cannot register the connection: {}", group.path(), id, f.cause().toString());
+        group.stats().open.decrementAndGet();
+        connection.closeSocket();
+      }
+    });
+  }
+
+  private void registered(IoRegistration registration) {
+    this.registration = registration;
+    opened();
+    if (!closed) { // opened() closes at once a connection accepted after the drain timeout
+      interest(READ);
+    }
+  }
+
+  @Override
+  public FileDescriptor fd() {
+    return socket;
+  }
+
+  @Override
+  public void handle(IoRegistration registration, IoEvent event) {
+    EpollIoOps ops = ((EpollIoEvent) event).ops();
+    try {
+      if (!unsent.isEmpty()) {
+        sendUnsent();
+      }
+      if (!closed && !closing && unsent.isEmpty()
+          && (ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLRDHUP) || ops.contains(EpollIoOps.EPOLLERR))) {
+        readAll();
+      }
+    } catch (IOException e) {
+      // A reset by the peer and the like: the connection is gone, nothing to answer.
+      log.debug("{}: {}", name(), e.toString());
+      forceClose();
+    } catch (RuntimeException e) {
+      log.warn("{}: closing connection: {}", name(), e.toString());
+      forceClose();
+    }
+  }
+
+  private void readAll() throws IOException {
+    ByteBufAllocator alloc = alloc();
+    sizes.reset(channel.config());
+    boolean ended = false;
+    do {
+      ByteBuf in = sizes.allocate(alloc);
+      int n;
+      try {
+        sizes.attemptedBytesRead(in.writableBytes());
+        if (in.hasMemoryAddress()) {
+          n = socket.recvAddress(in.memoryAddress(), in.writerIndex(), in.capacity());
+        } else {
+          java.nio.ByteBuffer nio = in.internalNioBuffer(in.writerIndex(), in.writableBytes());
+          n = socket.recv(nio, nio.position(), nio.limit());
+        }
+      } catch (IOException e) {
+        in.release();
+        throw e;
+      }
+      sizes.lastBytesRead(n);
+      if (n <= 0) {
+        in.release();
+        ended = n < 0;
+        break;
+      }
+      in.writerIndex(in.writerIndex() + n);
+      sizes.incMessagesRead(1);
+      read(in);
+      // Replies already queued (a full batch, a large payload): send them before reading on.
+    } while (!closed && !closing && unsent.isEmpty() && sizes.continueReading());
+    sizes.readComplete();
+    if (closed) {
+      return;
+    }
+    if (unflushed()) {
+      flushBatch();
+    }
+    if (ended && !closed) {
+      // End of input: what was read is answered, then the connection closes.
+      closeWhenAnswered();
+    }
+  }
+
+  @Override
+  void write(ByteBuf out) {
+    if (closed) {
+      out.release();
+      return;
+    }
+    unsent.add(out);
+  }
+
+  @Override
+  void writePayload(ByteBuf data, int index, int length) {
+    write(data.retainedSlice(index, length));
+  }
+
+  @Override
+  void writeNow(ByteBuf out) {
+    write(out);
+    flush();
+  }
+
+  @Override
+  void flush() {
+    if (closed) {
+      return;
+    }
+    try {
+      sendUnsent();
+    } catch (IOException e) {
+      log.debug("{}: {}", name(), e.toString());
+      forceClose();
+    }
+  }
+
+  /**
+   * Sends what waits, as much as the socket takes; then reads again, waits for room
+   * ({@code EPOLLOUT}, not reading), or closes if the connection is closing and all went.
+   */
+  private void sendUnsent() throws IOException {
+    while (!unsent.isEmpty()) {
+      long sent = unsent.size() == 1 && unsent.peek().hasMemoryAddress() ? sendOne(unsent.peek()) : sendMany();
+      if (sent <= 0) {
+        break;
+      }
+      consume(sent);
+    }
+    if (unsent.isEmpty()) {
+      if (closing) {
+        forceClose();
+      } else {
+        interest(READ);
+      }
+    } else {
+      interest(EpollIoOps.EPOLLOUT);
+    }
+  }
+
+  private int sendOne(ByteBuf out) throws IOException {
+    return socket.sendAddress(out.memoryAddress(), out.readerIndex(), out.writerIndex());
+  }
+
+  private long sendMany() throws IOException {
+    // Room for 64 buffers' addresses (Netty's IovArray entry is 16 bytes), from the pool's cache.
+    ByteBuf memory = alloc().directBuffer(64 * IovArray.IOV_SIZE);
+    IovArray iov = new IovArray(memory);
+    try {
+      for (ByteBuf out : unsent) {
+        if (!iov.add(out, out.readerIndex(), out.readableBytes())) {
+          break;
+        }
+      }
+      return socket.writevAddresses(iov.memoryAddress(0), iov.count());
+    } finally {
+      memory.release();
+    }
+  }
+
+  /** Drops the first {@code sent} bytes of what waits. */
+  private void consume(long sent) {
+    while (sent > 0) {
+      ByteBuf first = unsent.peek();
+      int readable = first.readableBytes();
+      if (sent >= readable) {
+        unsent.poll().release();
+        sent -= readable;
+      } else {
+        first.skipBytes((int) sent);
+        sent = 0;
+      }
+    }
+  }
+
+  private void interest(EpollIoOps ops) {
+    if (ops != interest && registration != null && !closed) {
+      interest = ops;
+      registration.submit(ops);
+    }
+  }
+
+  @Override
+  void closeWhenFlushed() {
+    flushBatch(); // sendUnsent closes once all went, as closing is set
+  }
+
+  @Override
+  void forceClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closing = true;
+    if (registration != null) {
+      registration.cancel();
+    }
+    closeSocket();
+    while (!unsent.isEmpty()) {
+      unsent.poll().release();
+    }
+    releaseBatch();
+    releasePartial();
+    if (registration != null) {
+      group.removed(this);
+    }
+  }
+
+  private void closeSocket() {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      log.debug("{}: {}", name(), e.toString());
+    }
+  }
+
+  @Override
+  boolean isOpen() {
+    return !closed;
+  }
+
+  @Override
+  ByteBufAllocator alloc() {
+    return ConnectionGroup.buffers();
+  }
+
+  @Override
+  Channel channel() {
+    return channel;
+  }
+
+  /** Closed by {@link #forceClose} or by the event loop's shutdown. */
+  @Override
+  public void close() {
+    forceClose();
+  }
+}

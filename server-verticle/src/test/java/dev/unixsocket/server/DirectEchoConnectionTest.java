@@ -1,0 +1,134 @@
+package dev.unixsocket.server;
+
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.SocketPaths;
+import io.vertx.core.Vertx;
+import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The echo on epoll serves each connection's descriptor without a Netty channel
+ * ({@link DirectEchoConnection}; bench/NOTES.md, "A connection without Netty's channel"): what it
+ * must keep from the channel it replaces. The contract tests run it as the epoll echo; here, that it
+ * is the one serving, that the property turns channels back on, that a peer which ends its input
+ * still gets its replies, and that a peer which does not read stops being read.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DirectEchoConnectionTest {
+
+  private final Path path = SocketPaths.fresh();
+  private Vertx vertx;
+  private ServerVerticle server;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    System.clearProperty(DirectEchoConnection.CHANNELS_PROPERTY);
+    if (vertx != null) {
+      ServerContractTest.await(vertx.close());
+    }
+    Files.deleteIfExists(path);
+  }
+
+  private void start() throws Exception {
+    assumeTrue(Transport.EPOLL.available(), "epoll is not available here");
+    vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
+    server = new ServerVerticle(new ServerOptions().setPath(path.toString()));
+    ServerContractTest.await(vertx.deployVerticle(server));
+  }
+
+  /** The open connections' classes and whether their channels are registered, read on their loops. */
+  private List<String> connections() throws Exception {
+    List<String> seen = new ArrayList<>();
+    for (ConnectionGroup group : server.groups()) {
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      group.loop().execute(() -> {
+        group.each(c -> seen.add(c.getClass().getSimpleName() + (c.channel().isRegistered() ? " on a registered channel" : "")));
+        done.complete(null);
+      });
+      done.get(10, TimeUnit.SECONDS);
+    }
+    return seen;
+  }
+
+  @Test
+  void anEchoConnectionOnEpollIsServedWithoutItsChannel() throws Exception {
+    start();
+    try (BlockingClient a = BlockingClient.connect(path); BlockingClient b = BlockingClient.connect(path)) {
+      a.writeFrame("one");
+      b.writeFrame("two");
+      assertThat(a.readFrame()).isEqualTo("echo:one");
+      assertThat(b.readFrame()).isEqualTo("echo:two");
+      assertThat(connections()).containsExactly("DirectEchoConnection", "DirectEchoConnection");
+    }
+  }
+
+  @Test
+  void thePropertyTurnsChannelsBackOn() throws Exception {
+    System.setProperty(DirectEchoConnection.CHANNELS_PROPERTY, "true");
+    start();
+    try (BlockingClient a = BlockingClient.connect(path)) {
+      a.writeFrame("one");
+      assertThat(a.readFrame()).isEqualTo("echo:one");
+      assertThat(connections()).containsExactly("EchoConnection on a registered channel");
+    }
+  }
+
+  @Test
+  void aPeerThatEndsItsInputStillGetsEveryReply() throws Exception {
+    start();
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      List<String> frames = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        frames.add("m" + i);
+      }
+      c.writeFramesAtOnce(frames);
+      c.shutdownOutput();
+      for (int i = 0; i < 500; i++) {
+        assertThat(c.readFrame()).isEqualTo("echo:m" + i);
+      }
+      assertThat(c.closedByPeer()).as("closed once everything read was answered").isTrue();
+    }
+  }
+
+  @Test
+  void aPeerThatDoesNotReadItsRepliesStopsBeingRead() throws Exception {
+    start();
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      c.configureNonBlocking();
+      // 1 KiB frames, never reading a reply: once the replies fill the socket, the server must
+      // stop reading, so the requests fill it too and our writes stop being taken. A server that
+      // kept reading would take them all, its queue growing by as much.
+      ByteBuffer frame = ByteBuffer.allocate(4 + 1024).putInt(1024);
+      long written = 0;
+      int refused = 0;
+      while (refused < 50 && written < (256L << 20)) {
+        if (!frame.hasRemaining()) {
+          frame.rewind(); // the next frame, once this one went whole
+        }
+        int n = c.tryWrite(frame);
+        if (n == 0) {
+          refused++;
+          Thread.sleep(10);
+        } else {
+          refused = 0;
+          written += n;
+        }
+      }
+      assertThat(refused).as("writes were refused for 0.5 s in a row: the server stopped reading").isEqualTo(50);
+      assertThat(written).as("bytes the server let in").isLessThan(64L << 20);
+    }
+  }
+}
