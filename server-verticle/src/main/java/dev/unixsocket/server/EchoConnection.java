@@ -80,7 +80,17 @@ class EchoConnection extends ServerConnection {
       write(batch);
     }
     long replies = (long) readable + (long) extra * (readable / Math.max(1, frameBytes) + 1);
-    batch = alloc().ioBuffer((int) Math.max(room, Math.min(replies, BATCH_MAX)));
+    batch = newBatchBuffer((int) Math.max(room, Math.min(replies, BATCH_MAX)));
+  }
+
+  /** A buffer for a batch of replies with room for {@code capacity} bytes. */
+  ByteBuf newBatchBuffer(int capacity) {
+    return alloc().ioBuffer(capacity);
+  }
+
+  /** Lets go of a batch buffer that was not written (empty, or the connection is done). */
+  void dropBatchBuffer(ByteBuf buffer) {
+    buffer.release();
   }
 
   /** Queues replies behind those written before (sent at the next {@link #flush}); takes {@code out} over. */
@@ -135,7 +145,7 @@ class EchoConnection extends ServerConnection {
     if (out != null && out.isReadable()) {
       write(out);
     } else if (out != null) {
-      out.release();
+      dropBatchBuffer(out);
     }
     flush();
   }
@@ -178,7 +188,7 @@ class EchoConnection extends ServerConnection {
 
   void releaseBatch() {
     if (batch != null) {
-      batch.release();
+      dropBatchBuffer(batch);
       batch = null;
     }
   }

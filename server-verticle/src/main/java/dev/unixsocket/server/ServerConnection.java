@@ -154,10 +154,33 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
         // Keep only the reads the partial frame is in; not while a reply slice still shares it.
         ((CompositeByteBuf) data).discardReadComponents();
       }
-      partial = data;
+      partial = keep(data);
     } else {
       data.release();
     }
+  }
+
+  /** What to keep of a read that ends in an incomplete frame: the read itself, here. */
+  ByteBuf keep(ByteBuf data) {
+    return data;
+  }
+
+  /**
+   * The incomplete frame kept from earlier reads, if it is one buffer of at most {@code max}
+   * bytes, handed over (the caller puts it before the next read); else null and it stays.
+   */
+  ByteBuf takePartial(int max) {
+    ByteBuf p = partial;
+    if (p == null || p instanceof CompositeByteBuf || p.readableBytes() > max) {
+      return null;
+    }
+    partial = null;
+    searched = 0;
+    return p;
+  }
+
+  boolean hasPartial() {
+    return partial != null;
   }
 
   /**
