@@ -18,6 +18,7 @@ import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.PlatformDependent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,18 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       read = Unpooled.directBuffer(size, size);
       reply = Unpooled.directBuffer(size, size);
     }
+
+    /** {@code out} is the reply buffer or a part of the read buffer (by address: slices may be wrapped). */
+    boolean holds(ByteBuf out) {
+      if (out == reply) {
+        return true;
+      }
+      if (!out.hasMemoryAddress()) {
+        return false; // a composite of the connection's own reads
+      }
+      long at = out.memoryAddress();
+      return at >= read.memoryAddress() && at < read.memoryAddress() + read.capacity();
+    }
   }
 
   private final Channel channel;
@@ -103,6 +116,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     return channel instanceof EpollDomainSocketChannel
         && loop instanceof IoEventLoop
         && ((IoEventLoop) loop).isCompatible(DirectEchoConnection.class)
+        // Shared buffers are told apart from the connection's own by memory address.
+        && PlatformDependent.hasUnsafe()
         && !Boolean.getBoolean(CHANNELS_PROPERTY);
   }
 
@@ -192,7 +207,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       } else {
         read(in);
       }
-      // Replies already queued (a large payload the socket did not take): send them before reading on.
+      if (!unsent.isEmpty() && !closed) {
+        // Replies queued during the read (large payloads, full batches), some of them parts of the
+        // shared buffers: sent before the next read reuses those, or copied out if they wait.
+        sendUnsent();
+      }
     } while (!closed && !closing && unsent.isEmpty() && sizes.continueReading());
     sizes.readComplete();
     if (closed) {
@@ -267,50 +286,18 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   @Override
   void write(ByteBuf out) {
-    if (out == shared.reply) {
-      shared.replyTaken = false;
-      sendOrCopy(out, out.readerIndex(), out.readableBytes());
-      return;
-    }
     if (closed) {
-      out.release();
+      drop(out);
       return;
     }
+    // The shared reply buffer stays taken while it waits here: a batch after it gets a buffer of
+    // its own. Before the event ends, sendUnsent copies out what the socket did not take.
     unsent.add(out);
   }
 
   @Override
   void writePayload(ByteBuf data, int index, int length) {
-    if (data == sharedRead) {
-      sendOrCopy(data, index, length);
-    } else {
-      write(data.retainedSlice(index, length));
-    }
-  }
-
-  /**
-   * Sends {@code length} bytes of a shared buffer at once if nothing waits before them; what the
-   * socket does not take (or all of it, behind what waits) is copied to wait in a buffer of the
-   * connection's own.
-   */
-  private void sendOrCopy(ByteBuf from, int index, int length) {
-    if (closed) {
-      return;
-    }
-    if (unsent.isEmpty() && from.hasMemoryAddress()) {
-      try {
-        int sent = socket.sendAddress(from.memoryAddress(), index, index + length);
-        index += sent;
-        length -= sent;
-      } catch (IOException e) {
-        log.debug("{}: {}", name(), e.toString());
-        forceClose();
-        return;
-      }
-    }
-    if (length > 0) {
-      unsent.add(alloc().directBuffer(length).writeBytes(from, index, length));
-    }
+    write(data.retainedSlice(index, length));
   }
 
   @Override
@@ -351,7 +338,30 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
         interest(READ);
       }
     } else {
+      detachShared();
       interest(EpollIoOps.EPOLLOUT);
+    }
+  }
+
+  /** Replaces what waits in the shared buffers by copies: they serve other connections next. */
+  private void detachShared() {
+    for (int i = unsent.size(); i > 0; i--) {
+      ByteBuf out = unsent.poll();
+      if (shared.holds(out)) {
+        ByteBuf own = alloc().directBuffer(out.readableBytes()).writeBytes(out);
+        drop(out);
+        out = own;
+      }
+      unsent.add(out);
+    }
+  }
+
+  /** Lets go of a buffer that was written: the shared reply buffer is given back, others released. */
+  private void drop(ByteBuf out) {
+    if (out == shared.reply) {
+      shared.replyTaken = false;
+    } else {
+      out.release();
     }
   }
 
@@ -381,7 +391,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       ByteBuf first = unsent.peek();
       int readable = first.readableBytes();
       if (sent >= readable) {
-        unsent.poll().release();
+        drop(unsent.poll());
         sent -= readable;
       } else {
         first.skipBytes((int) sent);
@@ -414,7 +424,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
     closeSocket();
     while (!unsent.isEmpty()) {
-      unsent.poll().release();
+      drop(unsent.poll());
     }
     releaseBatch();
     releasePartial();
