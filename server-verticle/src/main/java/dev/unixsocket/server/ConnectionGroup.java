@@ -209,7 +209,7 @@ final class ConnectionGroup {
     long now = System.nanoTime();
     for (ServerConnection c = first; c != null; ) {
       ServerConnection next = c.next;
-      if (now - c.lastFrameNanos > limit && !c.closing && c.isOpen()) {
+      if (now - c.lastFrameNanos > limit && (!c.closing || c.waitsForItsPeer()) && c.isOpen()) {
         c.closeIdle(options.getIdleTimeoutSeconds());
       }
       c = next;

@@ -170,9 +170,14 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       log.debug("{}: {}", name(), e.toString());
       forceClose();
     } catch (RuntimeException e) {
-      log.warn("{}: closing connection: {}", name(), e.toString());
+      log.warn("{}: closing connection: {}", name(), e.toString(), e);
       forceClose();
     }
+  }
+
+  @Override
+  boolean waitsForItsPeer() {
+    return closing && !closed && !unsent.isEmpty();
   }
 
   private void readAll() throws IOException {
@@ -286,8 +291,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   @Override
   void write(ByteBuf out) {
-    if (closed) {
-      drop(out);
+    if (closed || !out.isReadable()) {
+      drop(out); // an empty buffer queued would be "sent" as 0 bytes, taken for a full socket
       return;
     }
     // The shared reply buffer stays taken while it waits here: a batch after it gets a buffer of
@@ -315,6 +320,10 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       sendUnsent();
     } catch (IOException e) {
       log.debug("{}: {}", name(), e.toString());
+      forceClose();
+    } catch (RuntimeException e) {
+      // Called from the group's drain and timers too: nothing may escape into their loops.
+      log.warn("{}: closing connection: {}", name(), e.toString(), e);
       forceClose();
     }
   }

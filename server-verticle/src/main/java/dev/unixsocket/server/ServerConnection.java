@@ -304,6 +304,15 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     forceClose();
   }
 
+  /**
+   * Closing, with everything answered, but the peer does not take the replies: the idle timeout
+   * applies (a connection closing for other reasons, e.g. awaiting its handler's replies, is left
+   * to its own limits).
+   */
+  boolean waitsForItsPeer() {
+    return false;
+  }
+
   /** Closes at once, whatever is unanswered or unsent. */
   void forceClose() {
     ctx.close();

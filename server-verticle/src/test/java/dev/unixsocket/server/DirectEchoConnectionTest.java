@@ -2,6 +2,7 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.testkit.BlockingClient;
 import dev.unixsocket.testkit.SocketPaths;
+import dev.unixsocket.wire.Control;
 import io.vertx.core.Vertx;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
@@ -43,10 +44,37 @@ class DirectEchoConnectionTest {
   }
 
   private void start() throws Exception {
+    start(new ServerOptions().setPath(path.toString()));
+  }
+
+  private void start(ServerOptions options) throws Exception {
     assumeTrue(Transport.EPOLL.available(), "epoll is not available here");
     vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
-    server = new ServerVerticle(new ServerOptions().setPath(path.toString()));
+    server = new ServerVerticle(options);
     ServerContractTest.await(vertx.deployVerticle(server));
+  }
+
+  /** Writes 1 KiB frames without reading until the server stops taking them for 0.5 s; the bytes written. */
+  private static long writeUntilRefused(BlockingClient c) throws Exception {
+    c.configureNonBlocking();
+    ByteBuffer frame = ByteBuffer.allocate(4 + 1024).putInt(1024);
+    long written = 0;
+    int refused = 0;
+    while (refused < 50 && written < (256L << 20)) {
+      if (!frame.hasRemaining()) {
+        frame.rewind(); // the next frame, once this one went whole
+      }
+      int n = c.tryWrite(frame);
+      if (n == 0) {
+        refused++;
+        Thread.sleep(10);
+      } else {
+        refused = 0;
+        written += n;
+      }
+    }
+    assertThat(refused).as("writes were refused for 0.5 s in a row: the server stopped reading").isEqualTo(50);
+    return written;
   }
 
   /** The open connections' classes and whether their channels are registered, read on their loops. */
@@ -107,28 +135,31 @@ class DirectEchoConnectionTest {
   void aPeerThatDoesNotReadItsRepliesStopsBeingRead() throws Exception {
     start();
     try (BlockingClient c = BlockingClient.connect(path)) {
-      c.configureNonBlocking();
-      // 1 KiB frames, never reading a reply: once the replies fill the socket, the server must
-      // stop reading, so the requests fill it too and our writes stop being taken. A server that
-      // kept reading would take them all, its queue growing by as much.
-      ByteBuffer frame = ByteBuffer.allocate(4 + 1024).putInt(1024);
-      long written = 0;
-      int refused = 0;
-      while (refused < 50 && written < (256L << 20)) {
-        if (!frame.hasRemaining()) {
-          frame.rewind(); // the next frame, once this one went whole
-        }
-        int n = c.tryWrite(frame);
-        if (n == 0) {
-          refused++;
-          Thread.sleep(10);
-        } else {
-          refused = 0;
-          written += n;
-        }
+      // Once the replies fill the socket, the server must stop reading, so the requests fill it
+      // too and our writes stop being taken. A server that kept reading would take them all, its
+      // queue growing by as much.
+      assertThat(writeUntilRefused(c)).as("bytes the server let in").isLessThan(64L << 20);
+    }
+  }
+
+  @Test
+  void aPeerThatSaysDoneButNeverReadsIsClosedByTheIdleTimeout() throws Exception {
+    // HELLO, 100 empty frames and DONE in one write: the server reads them in one go and, at
+    // DONE, is left closing with replies to send. An 8 KiB prefix makes those 800 KiB, more than
+    // the socket takes, and the peer never reads them.
+    start(new ServerOptions().setPath(path.toString()).setEchoPrefix("x".repeat(8192)).setIdleTimeoutSeconds(1));
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      ByteBuffer all = ByteBuffer.allocate(5 + 400 + 4)
+          .put((byte) Control.MARKER).put((byte) Control.HELLO.code()).putShort((short) 1).put((byte) 1)
+          .put(new byte[400])
+          .put((byte) Control.MARKER).put((byte) Control.DONE.code()).putShort((short) 0);
+      c.writeRaw(all.array());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (server.stats().closedIdle() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
       }
-      assertThat(refused).as("writes were refused for 0.5 s in a row: the server stopped reading").isEqualTo(50);
-      assertThat(written).as("bytes the server let in").isLessThan(64L << 20);
+      assertThat(server.stats().closedIdle()).as("closed by the idle timeout, not left to the hard stop").isEqualTo(1);
+      assertThat(connections()).isEmpty();
     }
   }
 }
