@@ -1,18 +1,14 @@
 package dev.unixsocket.bench;
 
-import dev.unixsocket.loadgen.BenchCommand;
 import dev.unixsocket.testkit.SocketPaths;
 import dev.unixsocket.wire.Framing;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -29,28 +25,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class HandleEchoServerTest {
 
-  private static JsonObject bench(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new BenchCommand());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    assertThat(cl.execute(args)).as(err.toString()).isZero();
-    return new JsonObject(out.toString().trim());
-  }
-
   @Test
   void lengthFramesSmallAndGatheredOverReads() throws Exception {
     String path = SocketPaths.fresh().toString();
     try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LENGTH, "echo:", 1, Framing.DEFAULT_MAX_FRAME)) {
-      JsonObject small = bench("--path", path, "--connections", "3", "--pipeline", "32", "--duration", "0.5",
+      JsonObject small = LoadRuns.run("--path", path, "--connections", "3", "--pipeline", "32", "--duration", "0.5",
           "--warmup", "0", "--json");
-      JsonObject large = bench("--path", path, "--connections", "2", "--pipeline", "2", "--size", "300000",
+      JsonObject large = LoadRuns.run("--path", path, "--connections", "2", "--pipeline", "2", "--size", "300000",
           "--duration", "0.5", "--warmup", "0", "--json");
-      for (JsonObject j : new JsonObject[] {small, large}) {
-        assertThat(j.getLong("errors")).isZero();
-        assertThat(j.getLong("repliesVerified")).isPositive();
-      }
+      LoadRuns.assertClean(small, large);
     }
   }
 
@@ -58,14 +41,11 @@ class HandleEchoServerTest {
   void connectionsAcceptedByNettysServerChannelAndMovedToHandles() throws Exception {
     String path = SocketPaths.fresh().toString();
     try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LENGTH, "echo:", 2, Framing.DEFAULT_MAX_FRAME, true)) {
-      JsonObject small = bench("--path", path, "--connections", "8", "--pipeline", "16", "--duration", "0.5",
+      JsonObject small = LoadRuns.run("--path", path, "--connections", "8", "--pipeline", "16", "--duration", "0.5",
           "--warmup", "0", "--json");
-      JsonObject large = bench("--path", path, "--connections", "2", "--pipeline", "2", "--size", "100000",
+      JsonObject large = LoadRuns.run("--path", path, "--connections", "2", "--pipeline", "2", "--size", "100000",
           "--duration", "0.5", "--warmup", "0", "--json");
-      for (JsonObject j : new JsonObject[] {small, large}) {
-        assertThat(j.getLong("errors")).isZero();
-        assertThat(j.getLong("repliesVerified")).isPositive();
-      }
+      LoadRuns.assertClean(small, large);
     }
   }
 
@@ -73,10 +53,9 @@ class HandleEchoServerTest {
   void lineFramesWithAnotherPrefix() throws Exception {
     String path = SocketPaths.fresh().toString();
     try (HandleEchoServer server = HandleEchoServer.start(path, Framing.LINE, ">> ", 2, 1 << 20)) {
-      JsonObject j = bench("--path", path, "--framing", "line", "--expect-prefix", ">> ", "--connections", "4",
+      JsonObject j = LoadRuns.run("--path", path, "--framing", "line", "--expect-prefix", ">> ", "--connections", "4",
           "--pipeline", "16", "--size", "3000", "--duration", "0.5", "--warmup", "0", "--json");
-      assertThat(j.getLong("errors")).isZero();
-      assertThat(j.getLong("repliesVerified")).isPositive();
+      LoadRuns.assertClean(j);
     }
   }
 
