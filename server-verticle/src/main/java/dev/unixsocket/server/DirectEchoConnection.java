@@ -97,9 +97,10 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private Shared shared;
   /** The current read, while it is a slice of the shared read buffer; else null. */
   private ByteBuf sharedRead;
-  private final RecvByteBufAllocator.Handle sizes;
-  /** Replies written and not sent yet, in order; the first may be partly sent. */
-  private final ArrayDeque<ByteBuf> unsent = new ArrayDeque<>(4);
+  /** Made at the first read, like a channel's: an idle connection holds none (idle memory target 1 KB). */
+  private RecvByteBufAllocator.Handle sizes;
+  /** Replies written and not sent yet, in order; the first may be partly sent. Made when first needed. */
+  private ArrayDeque<ByteBuf> unsent;
   private IoRegistration registration;
   private EpollIoOps interest;
   private boolean closed;
@@ -108,7 +109,6 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     super(group, id, peer);
     this.channel = channel;
     this.socket = (Socket) ((UnixChannel) channel).fd();
-    this.sizes = ConnectionGroup.receiveSizes().newHandle();
   }
 
   /** Whether an accepted channel can be served this way on {@code loop}. */
@@ -158,10 +158,10 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   public void handle(IoRegistration registration, IoEvent event) {
     EpollIoOps ops = ((EpollIoEvent) event).ops();
     try {
-      if (!unsent.isEmpty()) {
+      if (hasUnsent()) {
         sendUnsent();
       }
-      if (!closed && !closing && unsent.isEmpty()
+      if (!closed && !closing && !hasUnsent()
           && (ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLRDHUP) || ops.contains(EpollIoOps.EPOLLERR))) {
         readAll();
       }
@@ -177,10 +177,13 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   @Override
   boolean waitsForItsPeer() {
-    return closing && !closed && !unsent.isEmpty();
+    return closing && !closed && hasUnsent();
   }
 
   private void readAll() throws IOException {
+    if (sizes == null) {
+      sizes = ConnectionGroup.receiveSizes().newHandle();
+    }
     sizes.reset(channel.config());
     boolean ended = false;
     do {
@@ -212,12 +215,12 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       } else {
         read(in);
       }
-      if (!unsent.isEmpty() && !closed) {
+      if (hasUnsent() && !closed) {
         // Replies queued during the read (large payloads, full batches), some of them parts of the
         // shared buffers: sent before the next read reuses those, or copied out if they wait.
         sendUnsent();
       }
-    } while (!closed && !closing && unsent.isEmpty() && sizes.continueReading());
+    } while (!closed && !closing && !hasUnsent() && sizes.continueReading());
     sizes.readComplete();
     if (closed) {
       return;
@@ -297,6 +300,9 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
     // The shared reply buffer stays taken while it waits here: a batch after it gets a buffer of
     // its own. Before the event ends, sendUnsent copies out what the socket did not take.
+    if (unsent == null) {
+      unsent = new ArrayDeque<>(4);
+    }
     unsent.add(out);
   }
 
@@ -333,14 +339,14 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
    * ({@code EPOLLOUT}, not reading), or closes if the connection is closing and all went.
    */
   private void sendUnsent() throws IOException {
-    while (!unsent.isEmpty()) {
+    while (hasUnsent()) {
       long sent = unsent.size() == 1 && unsent.peek().hasMemoryAddress() ? sendOne(unsent.peek()) : sendMany();
       if (sent <= 0) {
         break;
       }
       consume(sent);
     }
-    if (unsent.isEmpty()) {
+    if (!hasUnsent()) {
       if (closing) {
         forceClose();
       } else {
@@ -409,6 +415,10 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
   }
 
+  private boolean hasUnsent() {
+    return unsent != null && !unsent.isEmpty();
+  }
+
   private void interest(EpollIoOps ops) {
     if (ops != interest && registration != null && !closed) {
       interest = ops;
@@ -432,7 +442,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       registration.cancel();
     }
     closeSocket();
-    while (!unsent.isEmpty()) {
+    while (hasUnsent()) {
       drop(unsent.poll());
     }
     releaseBatch();
