@@ -33,13 +33,14 @@ import java.util.ArrayDeque;
  * buffer, promises), which made ours 0.7-0.8x the C echo with small frames where the same work
  * without it is at C's rate (bench/NOTES.md, "A connection without Netty's channel").
  *
- * <p>Reads: up to 16 per readiness event into pooled buffers sized by the group's receive-size
- * allocator, as the channel's, level-triggered. Writes: the replies of a read go out when it is
- * done, the batch with one {@code send}, batch and large payloads together with one
- * {@code writev}; what the socket does not take waits, as the buffers it is in, for
- * {@code EPOLLOUT}, and the connection is not read meanwhile: a peer that does not read its
- * replies stops being read, and what waits is at most one read event's replies. At end of input
- * the replies still go out, then the connection closes.
+ * <p>Reads: up to 16 per readiness event (level-triggered), as the receive-size allocator allows,
+ * into a buffer the event loop's connections share; an incomplete frame is copied out (a small one
+ * goes back in front of the next read, a large one is gathered in a buffer of its own as before).
+ * Writes: the replies of a read are built in a second shared buffer and go out when it is done,
+ * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
+ * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read
+ * meanwhile: a peer that does not read its replies stops being read, and what waits is at most
+ * about two reads' replies. At end of input the replies still go out, then the connection closes.
  */
 final class DirectEchoConnection extends EchoConnection implements EpollIoHandle {
 
