@@ -166,14 +166,23 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
           && (ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLRDHUP) || ops.contains(EpollIoOps.EPOLLERR))) {
         readAll();
       }
-    } catch (IOException e) {
-      // A reset by the peer and the like: the connection is gone, nothing to answer.
-      log.debug("{}: {}", name(), e.toString());
-      forceClose();
-    } catch (RuntimeException e) {
-      log.warn("{}: closing connection: {}", name(), e.toString(), e);
-      forceClose();
+    } catch (IOException | RuntimeException e) {
+      fail(e);
     }
+  }
+
+  /**
+   * Closes after a failure: an I/O error is the peer gone (a reset and the like: nothing to
+   * answer), anything else a bug, logged with its trace. Nothing escapes into the event loop, or
+   * into the group's drain and timers, which call {@link #flush} too.
+   */
+  private void fail(Exception e) {
+    if (e instanceof IOException) {
+      log.debug("{}: {}", name(), e.toString());
+    } else {
+      log.warn("{}: closing connection: {}", name(), e.toString(), e);
+    }
+    forceClose();
   }
 
   @Override
@@ -325,13 +334,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
     try {
       sendUnsent();
-    } catch (IOException e) {
-      log.debug("{}: {}", name(), e.toString());
-      forceClose();
-    } catch (RuntimeException e) {
-      // Called from the group's drain and timers too: nothing may escape into their loops.
-      log.warn("{}: closing connection: {}", name(), e.toString(), e);
-      forceClose();
+    } catch (IOException | RuntimeException e) {
+      fail(e);
     }
   }
 
