@@ -108,6 +108,11 @@ final class ForwardingConnection extends ServerConnection {
     ctx.fireChannelWritabilityChanged();
   }
 
+  @Override
+  boolean answered() {
+    return replies.pending() == 0;
+  }
+
   OrderedReplies replies() {
     return replies;
   }

@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import org.slf4j.Logger;
@@ -310,7 +311,16 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * to its own limits).
    */
   boolean waitsForItsPeer() {
-    return false;
+    if (!closing || !answered() || ctx == null) {
+      return false;
+    }
+    ChannelOutboundBuffer unsent = ctx.channel().unsafe().outboundBuffer();
+    return unsent != null && unsent.totalPendingWriteBytes() > 0;
+  }
+
+  /** Every frame read has its reply written (the echo answers at once). */
+  boolean answered() {
+    return true;
   }
 
   /** Closes at once, whatever is unanswered or unsent. */

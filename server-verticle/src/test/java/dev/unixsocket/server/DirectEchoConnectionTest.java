@@ -8,6 +8,8 @@ import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -142,8 +144,12 @@ class DirectEchoConnectionTest {
     }
   }
 
-  @Test
-  void aPeerThatSaysDoneButNeverReadsIsClosedByTheIdleTimeout() throws Exception {
+  @ParameterizedTest(name = "echo on channels: {0}")
+  @ValueSource(booleans = {false, true})
+  void aPeerThatSaysDoneButNeverReadsIsClosedByTheIdleTimeout(boolean channels) throws Exception {
+    if (channels) {
+      System.setProperty(DirectEchoConnection.CHANNELS_PROPERTY, "true");
+    }
     // HELLO, 100 empty frames and DONE in one write: the server reads them in one go and, at
     // DONE, is left closing with replies to send. An 8 KiB prefix makes those 800 KiB, more than
     // the socket takes, and the peer never reads them.
