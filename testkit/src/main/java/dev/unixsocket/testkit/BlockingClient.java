@@ -133,6 +133,11 @@ public final class BlockingClient implements AutoCloseable {
     channel.configureBlocking(false);
   }
 
+  /** Back to blocking reads and writes, after {@link #configureNonBlocking}. */
+  public void configureBlocking() throws IOException {
+    channel.configureBlocking(true);
+  }
+
   /** With a non-blocking channel: writes what the kernel takes now, returns how much. */
   public int tryWrite(ByteBuffer bytes) throws IOException {
     return channel.write(bytes);

@@ -1,0 +1,96 @@
+package dev.unixsocket.server;
+
+import dev.unixsocket.testkit.BlockingClient;
+import dev.unixsocket.testkit.SocketPaths;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The direct echo with the buffer sizes {@code uds} runs with (256 KiB reads: it raises Netty's
+ * cached-buffer limit, which sizes the loop's shared read and reply buffers), where a read holds
+ * whole frames over the 32 KiB copy limit and their replies go out as parts of the shared read
+ * buffer. Run by a surefire execution of its own (server-verticle/pom.xml), since the limit is read
+ * once per JVM; with the suite's default 32 KiB reads such a payload never sits in one shared read.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class UdsBufferSizesTest {
+
+  private static final int PAYLOAD = 100 * 1024;
+
+  private final Path path = SocketPaths.fresh();
+  private Vertx vertx;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (vertx != null) {
+      ServerContractTest.await(vertx.close());
+    }
+    Files.deleteIfExists(path);
+  }
+
+  @Test
+  void repliesWaitingForTheirPeerKeepTheirBytesWhileAnotherPeerIsRead() throws Exception {
+    assumeTrue(Transport.EPOLL.available(), "epoll is not available here");
+    assertThat(ConnectionGroup.cachedBufferMax()).as("shared buffer size: run by the uds-buffer-sizes execution")
+        .isEqualTo(256 * 1024);
+    // One event loop: both connections read into its one shared read buffer. A does not read, so
+    // its replies (100 KiB payloads, parts of that buffer) wait: they must be copied out before B's
+    // reads reuse the buffer, or A is sent B's bytes.
+    vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(1)).withTransport(Transport.EPOLL).build();
+    ServerContractTest.await(vertx.deployVerticle(new ServerVerticle(new ServerOptions().setPath(path.toString()))));
+    String fromA = "a".repeat(PAYLOAD);
+    String fromB = "b".repeat(PAYLOAD);
+    try (BlockingClient a = BlockingClient.connect(path); BlockingClient b = BlockingClient.connect(path)) {
+      long written = writeUntilRefused(a, fromA.getBytes(StandardCharsets.US_ASCII));
+      a.configureBlocking();
+      for (int i = 0; i < 32; i++) {
+        b.writeFramesAtOnce(List.of(fromB, fromB));
+        assertThat(b.readFrame()).isEqualTo("echo:" + fromB);
+        assertThat(b.readFrame()).isEqualTo("echo:" + fromB);
+      }
+      long answered = written / (4 + PAYLOAD); // the last frame may be incomplete: not answered
+      assertThat(answered).as("complete frames A wrote").isGreaterThan(2);
+      for (long i = 0; i < answered; i++) {
+        String reply = a.readFrame();
+        assertThat(reply).as("reply %d of %d to A", i, answered).startsWith("echo:").hasSize(5 + PAYLOAD);
+        assertThat(reply.substring(5).replace("a", "").length()).as("bytes of reply %d to A that are not A's", i).isZero();
+      }
+    }
+  }
+
+  /** Writes frames carrying {@code payload} without reading until the server takes nothing for 0.5 s; the bytes written. */
+  private static long writeUntilRefused(BlockingClient c, byte[] payload) throws Exception {
+    c.configureNonBlocking();
+    ByteBuffer frame = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
+    long written = 0;
+    int refused = 0;
+    while (refused < 50) {
+      if (!frame.hasRemaining()) {
+        frame.rewind(); // the next frame, once this one went whole
+      }
+      int n = c.tryWrite(frame);
+      if (n == 0) {
+        refused++;
+        Thread.sleep(10);
+      } else {
+        refused = 0;
+        written += n;
+      }
+    }
+    return written;
+  }
+}
