@@ -96,7 +96,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private final Channel channel;
   private final Socket socket;
   private Shared shared;
-  /** The current read, while it is a slice of the shared read buffer; else null. */
+  /** The shared read buffer while {@link #read} has it; else null. */
   private ByteBuf sharedRead;
   /** Made at the first read, like a channel's: an idle connection holds none (idle memory target 1 KB). */
   private RecvByteBufAllocator.Handle sizes;
@@ -210,8 +210,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
         ended = n < 0;
         if (in == shared.read) {
           if (in.isReadable() && !ended) {
-            read(sharedSlice(in)); // puts the tail back as this connection's own
-            sharedRead = null;
+            readShared(); // puts the tail back as this connection's own
           }
         } else {
           in.release();
@@ -220,8 +219,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       }
       sizes.incMessagesRead(1);
       if (in == shared.read) {
-        read(sharedSlice(in));
-        sharedRead = null;
+        readShared();
       } else {
         read(in);
       }
@@ -244,9 +242,15 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
   }
 
-  private ByteBuf sharedSlice(ByteBuf in) {
-    sharedRead = in.retainedSlice(in.readerIndex(), in.readableBytes());
-    return sharedRead;
+  /**
+   * Hands the shared read buffer itself to {@link #read}, which releases what it takes over: a
+   * reference more for the read's length, not a slice (an object per read, and with it page faults
+   * on a young generation the VM had reclaimed: 3% of the loop's time at 64 B x 100 x 4).
+   */
+  private void readShared() {
+    sharedRead = shared.read.retain();
+    read(sharedRead);
+    sharedRead = null;
   }
 
   /** One receive call into {@code in} after its readable bytes; the bytes read, 0 if none, -1 at end of input. */
