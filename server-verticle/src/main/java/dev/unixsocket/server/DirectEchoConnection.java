@@ -34,9 +34,10 @@ import java.util.ArrayDeque;
  * without it is at C's rate (bench/NOTES.md, "A connection without Netty's channel").
  *
  * <p>Reads: up to 16 per readiness event (level-triggered), as the receive-size allocator allows,
- * into a buffer the event loop's connections share; an incomplete frame is copied out (a small one
- * goes back in front of the next read, a large one is gathered in a buffer of its own as before).
- * Writes: the replies of a read are built in a second shared buffer and go out when it is done,
+ * each of at most {@link #READ_MAX}, into a buffer the event loop's connections share; an incomplete
+ * frame is copied out (a small one goes back in front of the next read, a large one is gathered in
+ * a buffer of its own as before).
+ * Writes: the replies of a read are built in a second shared buffer and go out before the next read,
  * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
  * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read
  * meanwhile: a peer that does not read its replies stops being read, and what waits is at most
@@ -48,6 +49,15 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private static final EpollIoOps READ = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
   /** Turns echo connections back into channels (an escape hatch; the tests use it to cover both). */
   static final String CHANNELS_PROPERTY = "unixsocket.server.echoChannels";
+  /**
+   * What one receive into the shared read buffer takes at most (when the buffer is larger, as with
+   * uds's 256 KiB): a peer with more in flight is read in parts, and each part's replies are sent
+   * before the next part is read, so that the peer reads them meanwhile instead of waiting for all
+   * of them (16 KiB x 1 x 16: 0.64x C when all 256 KiB were read at once, 0.95 so; C's echo reads
+   * 64-128 KiB). Above the 128 KiB that 4 x 32 KiB frames in flight come to: a smaller part leaves
+   * a few bytes for a second receive (32 KiB x 4 x 4 at 128 KiB: 1.13 -> 0.81x C). bench/NOTES.md.
+   */
+  static final int READ_MAX = 160 * 1024;
 
   /**
    * Per event-loop thread: the buffer reads go into and the buffer a read's replies are built in,
@@ -223,10 +233,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       } else {
         read(in);
       }
-      if (hasUnsent() && !closed) {
-        // Replies queued during the read (large payloads, full batches), some of them parts of the
-        // shared buffers: sent before the next read reuses those, or copied out if they wait.
-        sendUnsent();
+      if ((unflushed() || hasUnsent()) && !closed) {
+        // The read's replies go out before the next read (which reuses the shared buffers they
+        // may be parts of; what the socket does not take is copied out): the peer reads them while
+        // the next part is read.
+        flushBatch();
       }
     } while (!closed && !closing && !hasUnsent() && sizes.continueReading());
     sizes.readComplete();
@@ -257,11 +268,12 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private int receive(ByteBuf in) throws IOException {
     int n;
     try {
-      sizes.attemptedBytesRead(in.writableBytes());
+      int limit = in == shared.read ? Math.min(in.capacity(), in.writerIndex() + READ_MAX) : in.capacity();
+      sizes.attemptedBytesRead(limit - in.writerIndex());
       if (in.hasMemoryAddress()) {
-        n = socket.recvAddress(in.memoryAddress(), in.writerIndex(), in.capacity());
+        n = socket.recvAddress(in.memoryAddress(), in.writerIndex(), limit);
       } else {
-        java.nio.ByteBuffer nio = in.internalNioBuffer(in.writerIndex(), in.writableBytes());
+        java.nio.ByteBuffer nio = in.internalNioBuffer(in.writerIndex(), limit - in.writerIndex());
         n = socket.recv(nio, nio.position(), nio.limit());
       }
     } catch (IOException e) {

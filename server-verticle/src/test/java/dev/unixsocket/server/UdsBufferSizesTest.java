@@ -13,7 +13,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,16 +45,54 @@ class UdsBufferSizesTest {
     Files.deleteIfExists(path);
   }
 
-  @Test
-  void repliesWaitingForTheirPeerKeepTheirBytesWhileAnotherPeerIsRead() throws Exception {
+  private void start() throws Exception {
     assumeTrue(Transport.EPOLL.available(), "epoll is not available here");
     assertThat(ConnectionGroup.cachedBufferMax()).as("shared buffer size: run by the uds-buffer-sizes execution")
         .isEqualTo(256 * 1024);
-    // One event loop: both connections read into its one shared read buffer. A does not read, so
-    // its replies (100 KiB payloads, parts of that buffer) wait: they must be copied out before B's
-    // reads reuse the buffer, or A is sent B's bytes.
+    // One event loop: all connections read into its one shared read buffer.
     vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(1)).withTransport(Transport.EPOLL).build();
     ServerContractTest.await(vertx.deployVerticle(new ServerVerticle(new ServerOptions().setPath(path.toString()))));
+  }
+
+  @Test
+  void aBurstLargerThanOneReadIsAnsweredWholeAndInOrder() throws Exception {
+    start();
+    // 4 MiB of 16 KiB frames, each its own bytes, written while the replies are read: the server
+    // reads at most DirectEchoConnection.READ_MAX at a time, frames cut at every read's end.
+    int frames = 256;
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+        try {
+          for (int i = 0; i < frames; i += 16) {
+            List<String> burst = new ArrayList<>();
+            for (int j = i; j < i + 16; j++) {
+              burst.add(payload(j));
+            }
+            c.writeFramesAtOnce(burst);
+          }
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
+      for (int i = 0; i < frames; i++) {
+        String reply = c.readFrame();
+        assertThat(reply.equals("echo:" + payload(i))).as("reply %d is the echo of frame %d", i, i).isTrue();
+      }
+      writing.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** 16 KiB of one letter, picked by {@code i}, and {@code i} itself in front. */
+  private static String payload(int i) {
+    String head = i + ":";
+    return head + String.valueOf((char) ('a' + i % 26)).repeat(16 * 1024 - head.length());
+  }
+
+  @Test
+  void repliesWaitingForTheirPeerKeepTheirBytesWhileAnotherPeerIsRead() throws Exception {
+    // A does not read, so its replies (100 KiB payloads, parts of the shared read buffer) wait:
+    // they must be copied out before B's reads reuse the buffer, or A is sent B's bytes.
+    start();
     String fromA = "a".repeat(PAYLOAD);
     String fromB = "b".repeat(PAYLOAD);
     try (BlockingClient a = BlockingClient.connect(path); BlockingClient b = BlockingClient.connect(path)) {
