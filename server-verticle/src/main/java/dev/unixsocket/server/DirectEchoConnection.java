@@ -41,7 +41,7 @@ import java.util.ArrayDeque;
  * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
  * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read
  * meanwhile: a peer that does not read its replies stops being read, and what waits is at most
- * about two reads' replies. At end of input the replies still go out, then the connection closes.
+ * one read's replies. At end of input the replies still go out, then the connection closes.
  */
 final class DirectEchoConnection extends EchoConnection implements EpollIoHandle {
 
