@@ -255,8 +255,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   /**
    * Hands the shared read buffer itself to {@link #read}, which releases what it takes over: a
-   * reference more for the read's length, not a slice (an object per read, and with it page faults
-   * on a young generation the VM had reclaimed: 3% of the loop's time at 64 B x 100 x 4).
+   * reference more for the read's length, not a slice (an object per read: with the page faults
+   * taken while allocating it, 3% of the loop's time at 64 B x 100 x 4; bench/NOTES.md).
    */
   private void readShared() {
     sharedRead = shared.read.retain();

@@ -56,29 +56,6 @@ class DirectEchoConnectionTest {
     ServerContractTest.await(vertx.deployVerticle(server));
   }
 
-  /** Writes 1 KiB frames without reading until the server stops taking them for 0.5 s; the bytes written. */
-  private static long writeUntilRefused(BlockingClient c) throws Exception {
-    c.configureNonBlocking();
-    ByteBuffer frame = ByteBuffer.allocate(4 + 1024).putInt(1024);
-    long written = 0;
-    int refused = 0;
-    while (refused < 50 && written < (256L << 20)) {
-      if (!frame.hasRemaining()) {
-        frame.rewind(); // the next frame, once this one went whole
-      }
-      int n = c.tryWrite(frame);
-      if (n == 0) {
-        refused++;
-        Thread.sleep(10);
-      } else {
-        refused = 0;
-        written += n;
-      }
-    }
-    assertThat(refused).as("writes were refused for 0.5 s in a row: the server stopped reading").isEqualTo(50);
-    return written;
-  }
-
   /** The open connections' classes and whether their channels are registered, read on their loops. */
   private List<String> connections() throws Exception {
     List<String> seen = new ArrayList<>();
@@ -140,7 +117,7 @@ class DirectEchoConnectionTest {
       // Once the replies fill the socket, the server must stop reading, so the requests fill it
       // too and our writes stop being taken. A server that kept reading would take them all, its
       // queue growing by as much.
-      assertThat(writeUntilRefused(c)).as("bytes the server let in").isLessThan(64L << 20);
+      assertThat(c.writeFramesUntilRefused(new byte[1024], 256L << 20)).as("bytes the server let in").isLessThan(64L << 20);
     }
   }
 

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +95,7 @@ class UdsBufferSizesTest {
     String fromA = "a".repeat(PAYLOAD);
     String fromB = "b".repeat(PAYLOAD);
     try (BlockingClient a = BlockingClient.connect(path); BlockingClient b = BlockingClient.connect(path)) {
-      long written = writeUntilRefused(a, fromA.getBytes(StandardCharsets.US_ASCII));
+      long written = a.writeFramesUntilRefused(fromA.getBytes(StandardCharsets.US_ASCII), 256L << 20);
       a.configureBlocking();
       for (int i = 0; i < 32; i++) {
         b.writeFramesAtOnce(List.of(fromB, fromB));
@@ -111,27 +110,5 @@ class UdsBufferSizesTest {
         assertThat(reply.substring(5).replace("a", "").length()).as("bytes of reply %d to A that are not A's", i).isZero();
       }
     }
-  }
-
-  /** Writes frames carrying {@code payload} without reading until the server takes nothing for 0.5 s; the bytes written. */
-  private static long writeUntilRefused(BlockingClient c, byte[] payload) throws Exception {
-    c.configureNonBlocking();
-    ByteBuffer frame = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
-    long written = 0;
-    int refused = 0;
-    while (refused < 50) {
-      if (!frame.hasRemaining()) {
-        frame.rewind(); // the next frame, once this one went whole
-      }
-      int n = c.tryWrite(frame);
-      if (n == 0) {
-        refused++;
-        Thread.sleep(10);
-      } else {
-        refused = 0;
-        written += n;
-      }
-    }
-    return written;
   }
 }

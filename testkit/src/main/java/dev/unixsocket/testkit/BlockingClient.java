@@ -138,6 +138,32 @@ public final class BlockingClient implements AutoCloseable {
     channel.configureBlocking(true);
   }
 
+  /**
+   * Writes length frames carrying {@code payload}, without reading, until the server takes nothing
+   * for 0.5 s or {@code maxBytes} went; the bytes written (the last frame may be incomplete). Leaves
+   * the channel non-blocking.
+   */
+  public long writeFramesUntilRefused(byte[] payload, long maxBytes) throws IOException, InterruptedException {
+    configureNonBlocking();
+    ByteBuffer frame = ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).flip();
+    long written = 0;
+    int refused = 0;
+    while (refused < 50 && written < maxBytes) {
+      if (!frame.hasRemaining()) {
+        frame.rewind(); // the next frame, once this one went whole
+      }
+      int n = channel.write(frame);
+      if (n == 0) {
+        refused++;
+        Thread.sleep(10);
+      } else {
+        refused = 0;
+        written += n;
+      }
+    }
+    return written;
+  }
+
   /** With a non-blocking channel: writes what the kernel takes now, returns how much. */
   public int tryWrite(ByteBuffer bytes) throws IOException {
     return channel.write(bytes);
