@@ -2,7 +2,6 @@ package dev.unixsocket.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -209,24 +208,21 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     boolean ended = false;
     do {
       ByteBuf tail = hasPartial() ? takePartial(shared.read.capacity() / 4) : null;
-      ByteBuf in = hasPartial() ? largeFrameBuffer() : shared.read.clear();
+      ByteBuf in = hasPartial() ? sizes.allocate(alloc()) : shared.read.clear();
       if (tail != null) {
         // The tail of a pipelined stream goes in front of a full-size read, which it would
         // otherwise be cumulated with: a copy of its few bytes instead of the read's.
         in.writeBytes(tail);
         tail.release();
       }
-      int n = receive(in, receiveLimit(in));
+      int n = receive(in);
       if (n <= 0) {
         ended = n < 0;
-        if (in.isReadable() && !ended) {
-          // Puts the incomplete frame back as this connection's own.
-          if (in == shared.read) {
-            readShared();
-          } else {
-            read(in);
+        if (in == shared.read) {
+          if (in.isReadable() && !ended) {
+            readShared(); // puts the tail back as this connection's own
           }
-        } else if (in != shared.read) {
+        } else {
           in.release();
         }
         break;
@@ -268,57 +264,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     sharedRead = null;
   }
 
-  /**
-   * The buffer a frame too large to go in front of a shared read is read into: with length
-   * framing, the one it is kept in, with room made for the rest of it, so that the rest comes in as
-   * few receives as the peer allows and is neither copied again nor gathered from pieces (1 MiB x
-   * 1 x 1 at 0.81-0.86x C in every sweep when read into read-size buffers and cumulated); with line
-   * framing, whose frames do not say their length, a read-size buffer cumulated after it.
-   */
-  private ByteBuf largeFrameBuffer() {
-    ByteBuf kept = partial();
-    long whole = kept instanceof CompositeByteBuf ? 0 : group.framing().frameLength(kept);
-    if (whole <= kept.readableBytes()) {
-      return sizes.allocate(alloc());
-    }
-    ByteBuf frame = takePartial(Integer.MAX_VALUE);
-    int room = roomFor(whole, frame.readableBytes()) - frame.readableBytes();
-    if (frame.writableBytes() < room) {
-      frame.discardReadBytes();
-      frame.ensureWritable(room);
-    }
-    return frame;
-  }
-
-  /**
-   * How large a buffer to keep {@code readable} bytes of a frame of {@code whole} bytes in: all of
-   * it, or 8 times what came so far, whichever is less, so that a peer that sends a large length
-   * and stalls has us hold little more than it sent (max-frame bounds {@code whole}).
-   */
-  static int roomFor(long whole, int readable) {
-    return (int) Math.min(Math.max(whole, readable), 8L * readable);
-  }
-
-  /**
-   * Where a receive into {@code in} stops: in the shared buffer after {@link #READ_MAX}; in a large
-   * frame's own buffer at the frame's end, so that the next frame starts in the shared buffer and
-   * nothing after it is copied along; else at the buffer's end.
-   */
-  private int receiveLimit(ByteBuf in) {
-    if (in == shared.read) {
-      return Math.min(in.capacity(), in.writerIndex() + READ_MAX);
-    }
-    long whole = group.framing().frameLength(in);
-    if (whole > in.readableBytes()) {
-      return (int) Math.min(in.capacity(), in.readerIndex() + whole);
-    }
-    return in.capacity();
-  }
-
-  /** One receive call into {@code in} after its readable bytes, up to {@code limit}; the bytes read, 0 if none, -1 at end of input. */
-  private int receive(ByteBuf in, int limit) throws IOException {
+  /** One receive call into {@code in} after its readable bytes; the bytes read, 0 if none, -1 at end of input. */
+  private int receive(ByteBuf in) throws IOException {
     int n;
     try {
+      int limit = in == shared.read ? Math.min(in.capacity(), in.writerIndex() + READ_MAX) : in.capacity();
       sizes.attemptedBytesRead(limit - in.writerIndex());
       if (in.hasMemoryAddress()) {
         n = socket.recvAddress(in.memoryAddress(), in.writerIndex(), limit);
@@ -344,9 +294,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     if (data != sharedRead) {
       return data;
     }
-    // Room for the rest of the frame where its header tells: a large one is then read into it directly.
-    int readable = data.readableBytes();
-    ByteBuf own = alloc().directBuffer(Math.max(Math.max(1024, 2 * readable), roomFor(group.framing().frameLength(data), readable)));
+    ByteBuf own = alloc().directBuffer(Math.max(1024, 2 * data.readableBytes()));
     own.writeBytes(data);
     data.release();
     return own;

@@ -184,11 +184,6 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     return partial != null;
   }
 
-  /** The incomplete frame kept from earlier reads, still kept; null if none. */
-  ByteBuf partial() {
-    return partial;
-  }
-
   /**
    * Appends a read to the incomplete frame kept from earlier reads. Small ones are copied
    * together; a frame over 8 KiB that spans reads is gathered as a composite of

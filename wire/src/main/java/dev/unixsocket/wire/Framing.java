@@ -38,18 +38,6 @@ public enum Framing {
     }
 
     @Override
-    public long frameLength(ByteBuf in) {
-      if (in.readableBytes() < 4) {
-        return 0;
-      }
-      int at = in.readerIndex();
-      if (in.getUnsignedByte(at) >= Control.MARKER) {
-        return 4 + in.getUnsignedShort(at + 2);
-      }
-      return 4 + in.getUnsignedInt(at);
-    }
-
-    @Override
     public boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span) {
       span.searched = 0;
       if (in.readableBytes() < 4) {
@@ -159,11 +147,6 @@ public enum Framing {
     }
 
     @Override
-    public long frameLength(ByteBuf in) {
-      return 0; // known only once its newline is in
-    }
-
-    @Override
     public boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span) {
       int at = in.readerIndex();
       int readable = in.readableBytes();
@@ -241,14 +224,6 @@ public enum Framing {
    * @throws BadFrameException any other bad frame: close the connection
    */
   public abstract boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span);
-
-  /**
-   * The bytes the frame at the reader index of {@code in} takes on the wire, as far as its start
-   * tells: with length framing once its 4-byte header is in (whatever max-frame says); 0 while
-   * unknown, and always with line framing, whose frames end where their newline is. For a reader
-   * that makes room for a large frame whole.
-   */
-  public abstract long frameLength(ByteBuf in);
 
   /** Writes what goes before a payload of this length (the length header, or nothing). */
   public abstract void writeHeader(ByteBuf out, int payloadLength);

@@ -14,7 +14,6 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -130,20 +129,6 @@ class FrameCodecPropertiesTest {
       }
       assertThat(reader.frames).allSatisfy(f -> assertThat(f.length).isLessThanOrEqualTo(maxFrame));
     }
-  }
-
-  @Property(tries = 200)
-  void frameLengthIsTheWholeFrameOnceItsHeaderIsIn(@ForAll("mixedFrames") @Size(min = 1) List<Frame> frames,
-      @ForAll @IntRange(min = 0, max = 8) int cut) {
-    int whole = encode(frames.subList(0, 1)).length();
-    ByteBuf stream = Unpooled.wrappedBuffer(encode(frames).getBytes());
-    ByteBuf start = stream.slice(0, Math.min(cut, stream.readableBytes()));
-    assertThat(Framing.LENGTH.frameLength(start)).isEqualTo(start.readableBytes() < 4 ? 0 : whole);
-  }
-
-  @Test
-  void frameLengthOfALineIsUnknown() {
-    assertThat(Framing.LINE.frameLength(Unpooled.copiedBuffer("abc\n", StandardCharsets.US_ASCII))).isZero();
   }
 
   @Test
