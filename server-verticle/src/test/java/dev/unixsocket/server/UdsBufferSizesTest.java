@@ -81,10 +81,38 @@ class UdsBufferSizesTest {
     }
   }
 
+  @Test
+  void framesLargerThanTheSharedBufferAreAnsweredWholeAndInOrder() throws Exception {
+    start();
+    // 1 MiB frames, three written at once: each is gathered over several reads, the next one
+    // starting in the middle of a read.
+    int frames = 12;
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+        try {
+          for (int i = 0; i < frames; i += 3) {
+            c.writeFramesAtOnce(List.of(payload(i, 1 << 20), payload(i + 1, 1 << 20), payload(i + 2, 1 << 20)));
+          }
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
+      for (int i = 0; i < frames; i++) {
+        String reply = c.readFrame();
+        assertThat(reply.equals("echo:" + payload(i, 1 << 20))).as("reply %d is the echo of frame %d", i, i).isTrue();
+      }
+      writing.get(30, TimeUnit.SECONDS);
+    }
+  }
+
   /** 16 KiB of one letter, picked by {@code i}, and {@code i} itself in front. */
   private static String payload(int i) {
+    return payload(i, 16 * 1024);
+  }
+
+  private static String payload(int i, int size) {
     String head = i + ":";
-    return head + String.valueOf((char) ('a' + i % 26)).repeat(16 * 1024 - head.length());
+    return head + String.valueOf((char) ('a' + i % 26)).repeat(size - head.length());
   }
 
   @Test
