@@ -56,16 +56,31 @@ class UdsBufferSizesTest {
   @Test
   void aBurstLargerThanOneReadIsAnsweredWholeAndInOrder() throws Exception {
     start();
-    // 4 MiB of 16 KiB frames, each its own bytes, written while the replies are read: the server
-    // reads at most DirectEchoConnection.READ_MAX at a time, frames cut at every read's end.
-    int frames = 256;
+    // 4 MiB of 16 KiB frames, 16 written at once: the server reads at most
+    // DirectEchoConnection.READ_MAX at a time, frames cut at every read's end.
+    assertEchoedInOrder(256, 16 * 1024, 16);
+  }
+
+  @Test
+  void framesLargerThanTheSharedBufferAreAnsweredWholeAndInOrder() throws Exception {
+    start();
+    // 1 MiB frames, three written at once: each is gathered over several reads, the next one
+    // starting in the middle of a read.
+    assertEchoedInOrder(12, 1 << 20, 3);
+  }
+
+  /**
+   * Writes {@code frames} frames of {@code size} bytes, each its own bytes, {@code perWrite} at a
+   * time, while the replies are read: each must be the echo of its frame, in order.
+   */
+  private void assertEchoedInOrder(int frames, int size, int perWrite) throws Exception {
     try (BlockingClient c = BlockingClient.connect(path)) {
       CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
         try {
-          for (int i = 0; i < frames; i += 16) {
+          for (int i = 0; i < frames; i += perWrite) {
             List<String> burst = new ArrayList<>();
-            for (int j = i; j < i + 16; j++) {
-              burst.add(payload(j));
+            for (int j = i; j < i + perWrite; j++) {
+              burst.add(payload(j, size));
             }
             c.writeFramesAtOnce(burst);
           }
@@ -75,41 +90,13 @@ class UdsBufferSizesTest {
       });
       for (int i = 0; i < frames; i++) {
         String reply = c.readFrame();
-        assertThat(reply.equals("echo:" + payload(i))).as("reply %d is the echo of frame %d", i, i).isTrue();
+        assertThat(reply.equals("echo:" + payload(i, size))).as("reply %d is the echo of frame %d", i, i).isTrue();
       }
       writing.get(30, TimeUnit.SECONDS);
     }
   }
 
-  @Test
-  void framesLargerThanTheSharedBufferAreAnsweredWholeAndInOrder() throws Exception {
-    start();
-    // 1 MiB frames, three written at once: each is gathered over several reads, the next one
-    // starting in the middle of a read.
-    int frames = 12;
-    try (BlockingClient c = BlockingClient.connect(path)) {
-      CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
-        try {
-          for (int i = 0; i < frames; i += 3) {
-            c.writeFramesAtOnce(List.of(payload(i, 1 << 20), payload(i + 1, 1 << 20), payload(i + 2, 1 << 20)));
-          }
-        } catch (Exception e) {
-          throw new CompletionException(e);
-        }
-      });
-      for (int i = 0; i < frames; i++) {
-        String reply = c.readFrame();
-        assertThat(reply.equals("echo:" + payload(i, 1 << 20))).as("reply %d is the echo of frame %d", i, i).isTrue();
-      }
-      writing.get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  /** 16 KiB of one letter, picked by {@code i}, and {@code i} itself in front. */
-  private static String payload(int i) {
-    return payload(i, 16 * 1024);
-  }
-
+  /** {@code size} bytes of one letter, picked by {@code i}, with {@code i} itself in front. */
   private static String payload(int i, int size) {
     String head = i + ":";
     return head + String.valueOf((char) ('a' + i % 26)).repeat(size - head.length());
