@@ -241,12 +241,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       }
     } while (!closed && !closing && !hasUnsent() && sizes.continueReading());
     sizes.readComplete();
-    if (closed) {
-      return;
-    }
-    if (unflushed()) {
-      flushBatch();
-    }
+    // Each read's replies went out in the loop (a read that ends it finds no frame).
     if (ended && !closed) {
       // End of input: what was read is answered, then the connection closes.
       closeWhenAnswered();

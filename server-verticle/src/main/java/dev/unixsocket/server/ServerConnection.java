@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -337,7 +338,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** The connection's channel: for the peer's credentials. */
-  io.netty.channel.Channel channel() {
+  Channel channel() {
     return ctx == null ? null : ctx.channel();
   }
 
@@ -348,7 +349,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
 
   Peer peer() {
     if (peer == null) {
-      io.netty.channel.Channel channel = channel();
+      Channel channel = channel();
       peer = channel == null ? Peer.UNKNOWN : Peer.of(channel);
     }
     return peer;
