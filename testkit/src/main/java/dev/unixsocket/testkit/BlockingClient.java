@@ -114,6 +114,11 @@ public final class BlockingClient implements AutoCloseable {
     }
   }
 
+  /** The next {@code n} bytes, as they come: a frame's parts, or several frames. */
+  public byte[] readBytes(int n) throws IOException {
+    return readFully(n).array();
+  }
+
   private ByteBuffer readFully(int n) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(n);
     while (b.hasRemaining()) {

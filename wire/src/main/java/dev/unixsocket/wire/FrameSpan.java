@@ -19,4 +19,10 @@ public final class FrameSpan {
    * (line framing), to pass back in on the next call so that a long line is searched once.
    */
   public int searched;
+  /**
+   * When no complete frame was found and the next one is a data frame whose length header has
+   * arrived (length framing): its payload length, so that a handler may take the payload as it
+   * arrives; else -1.
+   */
+  public int incompleteLength = -1;
 }

@@ -40,6 +40,7 @@ public enum Framing {
     @Override
     public boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span) {
       span.searched = 0;
+      span.incompleteLength = -1;
       if (in.readableBytes() < 4) {
         return false;
       }
@@ -54,6 +55,7 @@ public enum Framing {
         throw new FrameTooLargeException(length, maxFrame);
       }
       if (in.readableBytes() - 4 < length) {
+        span.incompleteLength = (int) length;
         return false;
       }
       span.control = null;
@@ -148,6 +150,7 @@ public enum Framing {
 
     @Override
     public boolean find(ByteBuf in, int maxFrame, int searched, FrameSpan span) {
+      span.incompleteLength = -1; // a line's length is known at its end only
       int at = in.readerIndex();
       int readable = in.readableBytes();
       int nl = in.forEachByte(at + searched, readable - searched, ByteProcessor.FIND_LF);

@@ -179,6 +179,33 @@ class FrameCodecPropertiesTest {
     assertThat(server.kept()).isZero();
   }
 
+  /**
+   * The stream cut at every byte: where the cursor stops at an incomplete frame, it tells the
+   * payload length of a data frame whose header is in (what a handler needs to take the payload
+   * as it arrives) and -1 before that, for a control frame, and always in line framing.
+   */
+  @Property(tries = 100)
+  void anIncompleteDataFrameTellsItsLengthOnceItsHeaderIsIn(@ForAll("mixedFrames") List<Frame> sent) {
+    byte[] stream = encode(sent).getBytes();
+    FrameSpan span = new FrameSpan();
+    for (int cut = 0; cut <= stream.length; cut++) {
+      ByteBuf data = Unpooled.wrappedBuffer(stream, 0, cut);
+      int next = 0;
+      int start = 0;
+      while (Framing.LENGTH.find(data, MAX, 0, span)) {
+        start += span.frameLength;
+        data.skipBytes(span.frameLength);
+        next++;
+      }
+      int expected = next < sent.size() && sent.get(next).code() == null && cut - start >= 4
+          ? sent.get(next).payload().length : -1;
+      assertThat(span.incompleteLength).as("cut at %d of %d", cut, stream.length).isEqualTo(expected);
+    }
+    byte[] line = "a line without its end".getBytes();
+    assertThat(Framing.LINE.find(Unpooled.wrappedBuffer(line), MAX, 0, span)).isFalse();
+    assertThat(span.incompleteLength).isEqualTo(-1);
+  }
+
   @Property(tries = 100)
   void controlHeaderWithReservedBitsIsRefused(@ForAll("mixedFrames") List<Frame> before,
       @ForAll @IntRange(min = 0x81, max = 0xff) int first, @ForAll byte code, @ForAll long seed) {
