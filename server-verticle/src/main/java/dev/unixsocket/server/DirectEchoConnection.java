@@ -35,8 +35,9 @@ import java.util.ArrayDeque;
  *
  * <p>Reads: up to 16 per readiness event (level-triggered), as the receive-size allocator allows,
  * each of at most {@link #READ_MAX}, into a buffer the event loop's connections share; an incomplete
- * frame is copied out (a small one goes back in front of the next read, a large one is gathered in
- * a buffer of its own as before).
+ * frame is copied out (a small one goes back in front of the next read, a large line is gathered in
+ * a buffer of its own), except a large frame of the length framing, answered as it arrives
+ * ({@link EchoConnection#begin}: its parts go out from the shared buffer like any reply).
  * Writes: the replies of a read are built in a second shared buffer and go out before the next read,
  * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
  * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read

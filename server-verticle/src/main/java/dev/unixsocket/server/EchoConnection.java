@@ -10,7 +10,8 @@ import io.netty.channel.ChannelHandlerContext;
  * The echo handler: answers each frame with echo-prefix + payload. Frames are read in place from
  * Netty's pooled read buffers; replies up to 32 KiB are copied into one pooled buffer per read,
  * allocated once at the size the read's frames need; larger payloads go back out as a slice of
- * the read (no copy); there is one flush per read batch. A peer that does not read its replies
+ * the read (no copy), and one still arriving is answered as it arrives ({@link #begin}); there is
+ * one flush per read batch. A peer that does not read its replies
  * stops being read (the channel's write water marks) instead of growing our queue.
  *
  * <p>This class writes through the channel ({@link #write}, {@link #writePayload}, {@link #flush},
@@ -32,6 +33,10 @@ class EchoConnection extends ServerConnection {
   private ByteBuf batch;
   /** Replies were written or gathered since the last flush. */
   private boolean unflushed;
+  /** Payload bytes still to come of the frame whose reply is being streamed (see {@link #begin}); 0 if none. */
+  private int streaming;
+  /** Control frames written while a reply is being streamed: they go out after it. */
+  private ByteBuf held;
 
   EchoConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);
@@ -66,6 +71,80 @@ class EchoConnection extends ServerConnection {
         framing.writeTrailer(batch);
       }
     }
+  }
+
+  /**
+   * A large frame (length framing, payload over {@link #COPY_MAX}) is answered as it arrives: the
+   * reply's header and prefix now, then each part of the payload as it is read, from the read
+   * itself. Its payload would go back out of the read buffers uncopied anyway; this way it is not
+   * gathered first (no buffer or composite the frame's size per connection, C's echo reads a
+   * large frame whole) and the peer reads the reply while it still writes the frame. A frame that
+   * ends early (the peer closes) leaves its reply as short.
+   */
+  @Override
+  boolean begin(ByteBuf data, int length) {
+    if (group.framing() != Framing.LENGTH || length <= COPY_MAX) {
+      return false;
+    }
+    ByteBuf prefix = group.prefix();
+    int head = Framing.LENGTH.overhead() + prefix.readableBytes();
+    if (batch == null || batch.writableBytes() < head) {
+      newBatch(0, Framing.LENGTH.overhead() + length, prefix.readableBytes(), head);
+    }
+    Framing.LENGTH.writeHeader(batch, prefix.readableBytes() + length);
+    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    write(batch);
+    batch = null;
+    streaming = length;
+    data.skipBytes(Framing.LENGTH.overhead());
+    stream(data); // all of it: the frame is incomplete
+    data.release();
+    return true;
+  }
+
+  @Override
+  void read(ByteBuf in) {
+    if (streaming > 0 && !closing) {
+      stream(in);
+      if (!in.isReadable()) {
+        in.release();
+        return;
+      }
+    }
+    super.read(in);
+  }
+
+  /**
+   * Writes the part of the streamed payload that {@code in} holds (from its reader index) and
+   * skips it; the frame is complete once all has come.
+   */
+  private void stream(ByteBuf in) {
+    int part = Math.min(streaming, in.readableBytes());
+    if (part > 0) {
+      unflushed = true;
+      writePayload(in, in.readerIndex(), part);
+      in.skipBytes(part);
+      streaming -= part;
+      // Its bytes are counted as they pass, the frame (and its header) once complete.
+      framesRead(0, part);
+    }
+    if (streaming == 0) {
+      completed(1, 0);
+      if (held != null) {
+        write(held);
+        held = null;
+      }
+    }
+  }
+
+  @Override
+  void writeControl(ByteBuf out) {
+    if (streaming > 0) {
+      // Not inside the reply being streamed: after it.
+      held = held == null ? out : Unpooled.wrappedBuffer(held, out);
+      return;
+    }
+    super.writeControl(out);
   }
 
   /**
@@ -190,6 +269,10 @@ class EchoConnection extends ServerConnection {
     if (batch != null) {
       dropBatchBuffer(batch);
       batch = null;
+    }
+    if (held != null) {
+      held.release();
+      held = null;
     }
   }
 }

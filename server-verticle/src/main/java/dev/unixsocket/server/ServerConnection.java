@@ -145,11 +145,12 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
       closeWhenAnswered();
     }
     if (frames > 0) {
-      if (group.idleClock()) {
-        lastFrameNanos = System.nanoTime();
-      }
       // Counted per read, not per frame; kept in locals so that a connection carries no counters.
-      framesRead(frames, payloadBytes);
+      completed(frames, payloadBytes);
+    }
+    if (data.isReadable() && !closing && span.incompleteLength >= 0 && takeoverOnly == null
+        && begin(data, span.incompleteLength)) {
+      return; // the handler takes the frame's payload as it arrives
     }
     if (data.isReadable() && !closing) {
       if (data instanceof CompositeByteBuf && data.refCnt() == 1) {
@@ -160,6 +161,25 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     } else {
       data.release();
     }
+  }
+
+  /** Frames completed: for the idle timeout and the counters. */
+  void completed(int frames, long payloadBytes) {
+    if (group.idleClock()) {
+      lastFrameNanos = System.nanoTime();
+    }
+    framesRead(frames, payloadBytes);
+  }
+
+  /**
+   * A read ends in a data frame whose header has come and whose payload has not (length framing):
+   * a handler that takes the payload as it arrives starts here with what {@code data} holds from
+   * the header on, takes {@code data} over and returns true; the frame is then its own until its
+   * {@code length} bytes have come, and {@link #read} hands it each read first. Here: false, the
+   * frame is kept until it is complete.
+   */
+  boolean begin(ByteBuf data, int length) {
+    return false;
   }
 
   /** What to keep of a read that ends in an incomplete frame: the read itself, here. */
@@ -257,6 +277,11 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
   private void sendControl(Control code, ByteBuf payload) {
     ByteBuf out = alloc().ioBuffer(4 + payload.readableBytes());
     Framing.LENGTH.writeControl(out, code, payload);
+    writeControl(out);
+  }
+
+  /** Sends a control frame at once, unless a handler must put it after a reply it is writing. */
+  void writeControl(ByteBuf out) {
     writeNow(out);
   }
 
