@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An echo connection on epoll that reads and writes its socket itself: the accepted channel is
@@ -35,19 +36,23 @@ import java.util.ArrayDeque;
  *
  * <p>Reads: up to 16 per readiness event (level-triggered), as the receive-size allocator allows,
  * each of at most {@link #READ_MAX}, into a buffer the event loop's connections share; an incomplete
- * frame is copied out (a small one goes back in front of the next read, a large line is gathered in
+ * frame is copied out (a small one goes back in front of the next read, a larger one is gathered in
  * a buffer of its own), except a large frame of the length framing, answered as it arrives
  * ({@link EchoConnection#begin}: its parts go out from the shared buffer like any reply).
  * Writes: the replies of a read are built in a second shared buffer and go out before the next read,
  * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
  * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read
- * meanwhile: a peer that does not read its replies stops being read, and what waits is at most
- * one read's replies. At end of input the replies still go out, then the connection closes.
+ * meanwhile (but for the rest of a frame being streamed, once the peer has taken nothing for
+ * {@link #STALL_MS}): a peer that does not read its replies
+ * stops being read, and what waits is at most one read's replies, or one large frame's. At end of
+ * input the replies still go out, then the connection closes.
  */
 final class DirectEchoConnection extends EchoConnection implements EpollIoHandle {
 
   private static final Logger log = LoggerFactory.getLogger(DirectEchoConnection.class);
   private static final EpollIoOps READ = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+  /** Replies wait for room and the peer is read on: the rest of a stalled streamed frame is still to come. */
+  private static final EpollIoOps READ_WRITE = READ.with(EpollIoOps.EPOLLOUT);
   /** Turns echo connections back into channels (an escape hatch; the tests use it to cover both). */
   static final String CHANNELS_PROPERTY = "unixsocket.server.echoChannels";
   /**
@@ -59,6 +64,13 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
    * a few bytes for a second receive (32 KiB x 4 x 4 at 128 KiB: 1.13 -> 0.81x C). bench/NOTES.md.
    */
   static final int READ_MAX = 160 * 1024;
+  /**
+   * How long replies to a frame being streamed may wait without the peer taking any before the
+   * rest of the frame is read anyway ({@link #mayRead}). Reading on at once cost what copying out
+   * everything behind the first unsent byte costs (256 KiB x 1 x 16: 1.06 -> 0.83x C); a peer that
+   * reads takes replies within microseconds, one that writes a whole frame first never does.
+   */
+  static final long STALL_MS = 20;
 
   /**
    * Per event-loop thread: the buffer reads go into and the buffer a read's replies are built in,
@@ -116,6 +128,10 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private IoRegistration registration;
   private EpollIoOps interest;
   private boolean closed;
+  /** The peer took no reply for {@link #STALL_MS} while a frame streams: read to the frame's end. */
+  private boolean readOn;
+  /** A check for that is scheduled. */
+  private boolean stallCheck;
 
   private DirectEchoConnection(ConnectionGroup group, long id, Peer peer, Channel channel) {
     super(group, id, peer);
@@ -170,10 +186,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   public void handle(IoRegistration registration, IoEvent event) {
     EpollIoOps ops = ((EpollIoEvent) event).ops();
     try {
-      if (hasUnsent()) {
+      // Reading on while replies wait (a frame being streamed), an event may be for input only.
+      if (hasUnsent() && (interest != READ_WRITE || ops.contains(EpollIoOps.EPOLLOUT) || ops.contains(EpollIoOps.EPOLLERR))) {
         sendUnsent();
       }
-      if (!closed && !closing && !hasUnsent()
+      if (!closed && !closing && mayRead()
           && (ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLRDHUP) || ops.contains(EpollIoOps.EPOLLERR))) {
         readAll();
       }
@@ -240,7 +257,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
         // the next part is read.
         flushBatch();
       }
-    } while (!closed && !closing && !hasUnsent() && sizes.continueReading());
+    } while (!closed && !closing && mayRead() && sizes.continueReading());
     sizes.readComplete();
     // Each read's replies went out in the loop (a read that ends it finds no frame).
     if (ended && !closed) {
@@ -258,6 +275,20 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     sharedRead = shared.read.retain();
     read(sharedRead);
     sharedRead = null;
+  }
+
+  /**
+   * Nothing waits to be sent, or the rest of a frame being streamed is still to come and the peer
+   * has taken no reply for a while (a peer that writes a whole frame before reading must be able to
+   * finish it: {@link #watchStall}).
+   */
+  private boolean mayRead() {
+    return !hasUnsent() || readOn && mayReadOn();
+  }
+
+  @Override
+  boolean repliesWait() {
+    return hasUnsent();
   }
 
   /** One receive call into {@code in} after its readable bytes; the bytes read, 0 if none, -1 at end of input. */
@@ -345,6 +376,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       return;
     }
     try {
+      if (hasUnsent() && interest == READ_WRITE) {
+        // The socket was full: what was added waits behind, sent at EPOLLOUT.
+        waitForRoom();
+        return;
+      }
       sendUnsent();
     } catch (IOException | RuntimeException e) {
       fail(e);
@@ -353,7 +389,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   /**
    * Sends what waits, as much as the socket takes; then reads again, waits for room
-   * ({@code EPOLLOUT}, not reading), or closes if the connection is closing and all went.
+   * ({@link #waitForRoom}), or closes if the connection is closing and all went.
    */
   private void sendUnsent() throws IOException {
     while (hasUnsent()) {
@@ -364,15 +400,50 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       consume(sent);
     }
     if (!hasUnsent()) {
+      readOn = false;
       if (closing) {
         forceClose();
       } else {
         interest(READ);
       }
     } else {
-      detachShared();
-      interest(EpollIoOps.EPOLLOUT);
+      waitForRoom();
     }
+  }
+
+  /**
+   * What waits is copied out of the shared buffers and waits for {@code EPOLLOUT}; the peer is read
+   * meanwhile only while a streamed frame is incomplete ({@link #mayRead}; level-triggered: input
+   * left unread would wake the loop again and again).
+   */
+  private void waitForRoom() {
+    detachShared();
+    if (!closing && !readOn && !stallCheck && mayReadOn()) {
+      watchStall(unsent.peek(), unsent.peek().readerIndex());
+    }
+    interest(mayRead() && !closing ? READ_WRITE : EpollIoOps.EPOLLOUT);
+  }
+
+  /**
+   * In {@link #STALL_MS}: if the peer has taken nothing of what waits ({@code first} still first,
+   * at {@code at}) and the streamed frame is still incomplete, the rest of it is read anyway: a
+   * peer that writes a whole frame before it reads would otherwise wait for us as we wait for it.
+   */
+  private void watchStall(ByteBuf first, int at) {
+    stallCheck = true;
+    group.loop().schedule(() -> {
+      stallCheck = false;
+      if (closed || closing || readOn || !hasUnsent() || !mayReadOn()) {
+        return;
+      }
+      ByteBuf now = unsent.peek();
+      if (now == first && now.readerIndex() == at) {
+        readOn = true;
+        interest(READ_WRITE);
+      } else {
+        watchStall(now, now.readerIndex());
+      }
+    }, STALL_MS, TimeUnit.MILLISECONDS);
   }
 
   /** Replaces what waits in the shared buffers by copies: they serve other connections next. */

@@ -37,6 +37,8 @@ class EchoConnection extends ServerConnection {
   private int streaming;
   /** Control frames written while a reply is being streamed: they go out after it. */
   private ByteBuf held;
+  /** The frame being streamed began while replies waited for the peer: never read on for it. */
+  private boolean streamBehind;
 
   EchoConnection(ConnectionGroup group, long id, Peer peer) {
     super(group, id, peer);
@@ -77,15 +79,18 @@ class EchoConnection extends ServerConnection {
    * A large frame (length framing, payload over {@link #COPY_MAX}) is answered as it arrives: the
    * reply's header and prefix now, then each part of the payload as it is read, from the read
    * itself. Its payload would go back out of the read buffers uncopied anyway; this way it is not
-   * gathered first (no buffer or composite the frame's size per connection, C's echo reads a
-   * large frame whole) and the peer reads the reply while it still writes the frame. A frame that
-   * ends early (the peer closes) leaves its reply as short.
+   * gathered first (no buffer or composite the frame's size per connection unless the peer does
+   * not read; C's echo reads a large frame whole) and the peer reads the reply while it still writes the frame. The peer is read
+   * on until the frame is complete even when its replies wait ({@link #mayReadOn()}). A frame that
+   * ends early (the peer ends its input, or the server closes the connection at its drain timeout
+   * or stop) leaves its reply as short.
    */
   @Override
   boolean begin(ByteBuf data, int length) {
     if (group.framing() != Framing.LENGTH || length <= COPY_MAX) {
       return false;
     }
+    streamBehind = repliesWait(); // before the reply's head joins what waits
     ByteBuf prefix = group.prefix();
     int head = Framing.LENGTH.overhead() + prefix.readableBytes();
     if (batch == null || batch.writableBytes() < head) {
@@ -95,11 +100,28 @@ class EchoConnection extends ServerConnection {
     batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
     write(batch);
     batch = null;
+    unflushed = true;
     streaming = length;
     data.skipBytes(Framing.LENGTH.overhead());
     stream(data); // all of it: the frame is incomplete
     data.release();
     return true;
+  }
+
+  /** Replies wait for the peer to read them (the channel is over its write water mark). */
+  boolean repliesWait() {
+    return !ctx.channel().isWritable();
+  }
+
+  /**
+   * A frame's reply is being streamed, the rest of the frame has not come, and no replies waited
+   * for the peer when it began: the peer may be read on while its replies wait, so that a peer which
+   * writes a whole frame before it reads any reply (a blocking client) can finish writing it. What
+   * waits is then at most that frame, as when frames were gathered whole; a frame that begins
+   * behind waiting replies is not read on for, so a peer that does not read stops being read.
+   */
+  boolean mayReadOn() {
+    return streaming > 0 && !streamBehind;
   }
 
   @Override
@@ -193,7 +215,7 @@ class EchoConnection extends ServerConnection {
     super.channelRead(ctx, msg);
     // Large replies are queued as their frames are found: once they pass the water mark, end this
     // read loop now (Netty checks autoRead between reads) rather than after up to 16 more reads.
-    if (!ctx.channel().isWritable() && ctx.channel().config().isAutoRead()) {
+    if (!ctx.channel().isWritable() && ctx.channel().config().isAutoRead() && !mayReadOn()) {
       ctx.channel().config().setAutoRead(false);
     }
   }
@@ -209,7 +231,7 @@ class EchoConnection extends ServerConnection {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (unflushed) {
       flushBatch();
-      if (!ctx.channel().isWritable()) {
+      if (!ctx.channel().isWritable() && !mayReadOn()) {
         ctx.channel().config().setAutoRead(false);
       }
     }

@@ -175,7 +175,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
    * A read ends in a data frame whose header has come and whose payload has not (length framing):
    * a handler that takes the payload as it arrives starts here with what {@code data} holds from
    * the header on, takes {@code data} over and returns true; the frame is then its own until its
-   * {@code length} bytes have come, and {@link #read} hands it each read first. Here: false, the
+   * {@code length} bytes have come, and its {@link #read} takes each read first. Here: false, the
    * frame is kept until it is complete.
    */
   boolean begin(ByteBuf data, int length) {
@@ -273,7 +273,10 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
     sendControl(Control.GOAWAY, Unpooled.EMPTY_BUFFER);
   }
 
-  /** Control frames go straight out: they take no place among the replies. */
+  /**
+   * Control frames go out at once: they take no place among the replies (but not inside one: the
+   * echo holds one back until the reply it is streaming is complete).
+   */
   private void sendControl(Control code, ByteBuf payload) {
     ByteBuf out = alloc().ioBuffer(4 + payload.readableBytes());
     Framing.LENGTH.writeControl(out, code, payload);

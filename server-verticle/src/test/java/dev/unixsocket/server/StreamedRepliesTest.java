@@ -129,6 +129,50 @@ class StreamedRepliesTest {
     assertThat(server.stats().bytesOut()).isEqualTo(4 + 5 + SIZE + 4 + 5 + 5);
   }
 
+  /**
+   * A client that writes a whole frame before it reads (blocking, one thread): the reply fills the
+   * socket long before 4 MiB are written, and the server must read on to the frame's end, as it
+   * did when frames were gathered whole, or both sides wait for each other.
+   */
+  @ParameterizedTest(name = "channels={0}")
+  @ValueSource(booleans = {false, true})
+  void aPeerThatWritesAWholeLargeFrameBeforeReadingGetsItsReply(boolean channels) throws Exception {
+    start(channels);
+    int size = 4 * 1024 * 1024;
+    byte[] frame = new byte[4 + size];
+    ByteBuffer.wrap(frame).putInt(size);
+    for (int i = 0; i < size; i++) {
+      frame[4 + i] = PAYLOAD[i % SIZE];
+    }
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      CompletableFuture.runAsync(() -> {
+        try {
+          c.writeRaw(frame);
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      }).get(20, TimeUnit.SECONDS);
+      byte[] reply = c.readBytes(4 + 5 + size);
+      assertThat(ByteBuffer.wrap(reply).getInt()).isEqualTo(5 + size);
+      assertThat(Arrays.equals(reply, 9, reply.length, frame, 4, frame.length)).as("the payload echoed").isTrue();
+      c.writeFrame("after");
+      assertThat(c.readFrame()).isEqualTo("echo:after");
+    }
+  }
+
+  /**
+   * But a peer that does not read stops being read, large frames or not: the server reads on only to
+   * the end of the frame being streamed (one that starts while replies wait is gathered instead).
+   */
+  @ParameterizedTest(name = "channels={0}")
+  @ValueSource(booleans = {false, true})
+  void aPeerThatDoesNotReadStopsBeingReadWithLargeFramesToo(boolean channels) throws Exception {
+    start(channels);
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      assertThat(c.writeFramesUntilRefused(Arrays.copyOf(PAYLOAD, FIRST), 256L << 20)).as("bytes the server let in").isLessThan(64L << 20);
+    }
+  }
+
   @ParameterizedTest(name = "channels={0}")
   @ValueSource(booleans = {false, true})
   void goAwayDuringAStreamedReplyComesAfterIt(boolean channels) throws Exception {

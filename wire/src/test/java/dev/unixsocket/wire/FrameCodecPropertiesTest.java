@@ -202,6 +202,7 @@ class FrameCodecPropertiesTest {
       assertThat(span.incompleteLength).as("cut at %d of %d", cut, stream.length).isEqualTo(expected);
     }
     byte[] line = "a line without its end".getBytes();
+    span.incompleteLength = 123;
     assertThat(Framing.LINE.find(Unpooled.wrappedBuffer(line), MAX, 0, span)).isFalse();
     assertThat(span.incompleteLength).isEqualTo(-1);
   }
