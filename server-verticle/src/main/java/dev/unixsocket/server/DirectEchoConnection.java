@@ -43,9 +43,9 @@ import java.util.concurrent.TimeUnit;
  * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
  * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read
  * meanwhile (but for the rest of a frame being streamed, once the peer has taken nothing for
- * {@link #STALL_MS}): a peer that does not read its replies
- * stops being read, and what waits is at most one read's replies, or one large frame's. At end of
- * input the replies still go out, then the connection closes.
+ * {@link #STALL_MS}): a peer that does not read its replies stops being read, and what waits is at
+ * most one read's replies, or one large frame's. At end of input the replies still go out, then
+ * the connection closes.
  */
 final class DirectEchoConnection extends EchoConnection implements EpollIoHandle {
 

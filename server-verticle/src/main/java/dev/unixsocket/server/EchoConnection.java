@@ -52,27 +52,42 @@ class EchoConnection extends ServerConnection {
     int replyLength = prefix.readableBytes() + length;
     int frameBytes = framing.overhead() + length;
     int extra = prefix.readableBytes();
-    boolean copied = frameBytes + extra <= Math.min(COPY_MAX, BATCH_MAX);
-    int room = copied ? frameBytes + extra : framing.overhead() + extra;
-    if (batch == null || batch.writableBytes() < room) {
-      newBatch(copied ? data.readableBytes() : 0, frameBytes, extra, room);
-    }
-    framing.writeHeader(batch, replyLength);
-    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
-    if (copied) {
-      batch.writeBytes(data, index, length);
-      framing.writeTrailer(batch);
-    } else {
-      // Large payload: write what we gathered, then the payload itself as a slice; the trailer
-      // (line framing) starts the batch for the rest of the read.
-      write(batch);
-      batch = null;
+    if (frameBytes + extra > Math.min(COPY_MAX, BATCH_MAX)) {
+      // Large payload: the payload itself as a slice after the head; the trailer (line framing)
+      // starts the batch for the rest of the read.
+      writeHead(length);
       writePayload(data, index, length);
       if (framing != Framing.LENGTH) {
         newBatch(data.readableBytes() - frameBytes, frameBytes, extra, framing.overhead());
         framing.writeTrailer(batch);
       }
+      return;
     }
+    int room = frameBytes + extra;
+    if (batch == null || batch.writableBytes() < room) {
+      newBatch(data.readableBytes(), frameBytes, extra, room);
+    }
+    framing.writeHeader(batch, replyLength);
+    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    batch.writeBytes(data, index, length);
+    framing.writeTrailer(batch);
+  }
+
+  /**
+   * Writes the batch gathered so far with, at its end, the header and prefix of a reply whose
+   * {@code length} bytes of payload the caller writes after it, uncopied.
+   */
+  private void writeHead(int length) {
+    Framing framing = group.framing();
+    ByteBuf prefix = group.prefix();
+    int room = framing.overhead() + prefix.readableBytes();
+    if (batch == null || batch.writableBytes() < room) {
+      newBatch(0, framing.overhead() + length, prefix.readableBytes(), room);
+    }
+    framing.writeHeader(batch, prefix.readableBytes() + length);
+    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    write(batch);
+    batch = null;
   }
 
   /**
@@ -80,10 +95,10 @@ class EchoConnection extends ServerConnection {
    * reply's header and prefix now, then each part of the payload as it is read, from the read
    * itself. Its payload would go back out of the read buffers uncopied anyway; this way it is not
    * gathered first (no buffer or composite the frame's size per connection unless the peer does
-   * not read; C's echo reads a large frame whole) and the peer reads the reply while it still writes the frame. The peer is read
-   * on until the frame is complete even when its replies wait ({@link #mayReadOn()}). A frame that
-   * ends early (the peer ends its input, or the server closes the connection at its drain timeout
-   * or stop) leaves its reply as short.
+   * not read; C's echo reads a large frame whole) and the peer reads the reply while it still
+   * writes the frame. The peer may be read on to the frame's end while its replies wait
+   * ({@link #mayReadOn()}). A frame that ends early (the peer ends its input, or the server closes
+   * the connection at its drain timeout or stop) leaves its reply as short.
    */
   @Override
   boolean begin(ByteBuf data, int length) {
@@ -91,15 +106,7 @@ class EchoConnection extends ServerConnection {
       return false;
     }
     streamBehind = repliesWait(); // before the reply's head joins what waits
-    ByteBuf prefix = group.prefix();
-    int head = Framing.LENGTH.overhead() + prefix.readableBytes();
-    if (batch == null || batch.writableBytes() < head) {
-      newBatch(0, Framing.LENGTH.overhead() + length, prefix.readableBytes(), head);
-    }
-    Framing.LENGTH.writeHeader(batch, prefix.readableBytes() + length);
-    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
-    write(batch);
-    batch = null;
+    writeHead(length);
     unflushed = true;
     streaming = length;
     data.skipBytes(Framing.LENGTH.overhead());
