@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * a buffer of its own), except a large frame of the length framing, answered as it arrives
  * ({@link EchoConnection#begin}: its parts go out from the shared buffer like any reply).
  * Writes: the replies of a read are built in a second shared buffer and go out before the next read,
- * with one {@code send}, or with large payloads one {@code writev}; what the socket does not take is
+ * with one {@code send}, or, where payloads of 4 KiB and more stay in the read buffer
+ * ({@link ReplyPieces}), one {@code writev}; what the socket does not take is
  * copied out of the shared buffers to wait for {@code EPOLLOUT}, and the connection is not read
  * meanwhile (but for the rest of a frame being streamed, once the peer has taken nothing for
  * {@link #STALL_MS}): a peer that does not read its replies stops being read, and what waits is at
@@ -89,6 +90,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     protected void onRemoval(Shared shared) {
       shared.read.release();
       shared.reply.release();
+      shared.iov.release();
     }
   };
 
@@ -97,10 +99,20 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     final ByteBuf reply;
     /** A connection is building its batch in {@link #reply}. */
     boolean replyTaken;
+    /**
+     * The replies in {@link #reply} with payloads left in {@link #read} ({@link #payloadInPlace}),
+     * in the order they go out; empty if {@link #reply} holds its replies whole.
+     */
+    final ReplyPieces pieces;
+    /** Where {@link #sendMany} lists what it sends. */
+    final IovArray iov;
 
     Shared(int size) {
       read = Unpooled.directBuffer(size, size);
       reply = Unpooled.directBuffer(size, size);
+      // Two pieces a payload sent in place and one for the batch's end.
+      pieces = new ReplyPieces(read, reply, 2 * (size / IN_PLACE_MIN) + 3);
+      iov = new IovArray(Unpooled.directBuffer(IOV_MAX * IovArray.IOV_SIZE));
     }
 
     /** {@code out} is the reply buffer or a part of the read buffer (by address: slices may be wrapped). */
@@ -115,6 +127,9 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       return at >= read.memoryAddress() && at < read.memoryAddress() + read.capacity();
     }
   }
+
+  /** Buffers one {@code writev} sends at most (Linux's IOV_MAX is 1024). */
+  private static final int IOV_MAX = 1024;
 
   private final Channel channel;
   private final Socket socket;
@@ -346,6 +361,19 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   }
 
   @Override
+  boolean sendsInPlace(ByteBuf data, ByteBuf batch, int headRoom) {
+    // The shared reply buffer, which the pieces refer to, is (or becomes) the batch.
+    return data == sharedRead && shared.pieces.hasRoom()
+        && (batch == null ? !shared.replyTaken && headRoom <= shared.reply.capacity()
+            : batch == shared.reply && batch.writableBytes() >= headRoom);
+  }
+
+  @Override
+  void payloadInPlace(ByteBuf batch, int index, int length) {
+    shared.pieces.payload(index, length);
+  }
+
+  @Override
   void write(ByteBuf out) {
     if (closed || !out.isReadable()) {
       drop(out); // an empty buffer queued would be "sent" as 0 bytes, taken for a full socket
@@ -355,6 +383,9 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     // its own. Before the event ends, sendUnsent copies out what the socket did not take.
     if (unsent == null) {
       unsent = new ArrayDeque<>(4);
+    }
+    if (out == shared.reply) {
+      shared.pieces.end();
     }
     unsent.add(out);
   }
@@ -393,7 +424,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
    */
   private void sendUnsent() throws IOException {
     while (hasUnsent()) {
-      long sent = unsent.size() == 1 && unsent.peek().hasMemoryAddress() ? sendOne(unsent.peek()) : sendMany();
+      ByteBuf first = unsent.peek();
+      long sent = unsent.size() == 1 && first.hasMemoryAddress() && !isPieced(first) ? sendOne(first) : sendMany();
       if (sent <= 0) {
         break;
       }
@@ -450,7 +482,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private void detachShared() {
     for (int i = unsent.size(); i > 0; i--) {
       ByteBuf out = unsent.poll();
-      if (shared.holds(out)) {
+      if (isPieced(out)) {
+        ByteBuf own = shared.pieces.copy(alloc(), 0);
+        drop(out);
+        out = own;
+      } else if (shared.holds(out)) {
         ByteBuf own = alloc().directBuffer(out.readableBytes()).writeBytes(out);
         drop(out);
         out = own;
@@ -463,6 +499,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   private void drop(ByteBuf out) {
     if (out == shared.reply) {
       shared.replyTaken = false;
+      shared.pieces.clear();
     } else {
       out.release();
     }
@@ -473,25 +510,39 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   }
 
   private long sendMany() throws IOException {
-    // Room for 64 buffers' addresses (Netty's IovArray entry is 16 bytes), from the pool's cache.
-    ByteBuf memory = alloc().directBuffer(64 * IovArray.IOV_SIZE);
-    IovArray iov = new IovArray(memory);
-    try {
-      for (ByteBuf out : unsent) {
-        if (!iov.add(out, out.readerIndex(), out.readableBytes())) {
-          break;
-        }
+    IovArray iov = shared.iov;
+    iov.clear();
+    for (ByteBuf out : unsent) {
+      if (isPieced(out) ? !shared.pieces.addTo(iov) : !iov.add(out, out.readerIndex(), out.readableBytes())) {
+        break;
       }
-      return socket.writevAddresses(iov.memoryAddress(0), iov.count());
-    } finally {
-      memory.release();
     }
+    return socket.writevAddresses(iov.memoryAddress(0), iov.count());
+  }
+
+  /** {@code out} is the shared reply buffer holding replies whose payloads are still in the read buffer. */
+  private boolean isPieced(ByteBuf out) {
+    return out == shared.reply && !shared.pieces.isEmpty();
   }
 
   /** Drops the first {@code sent} bytes of what waits. */
   private void consume(long sent) {
     while (sent > 0) {
       ByteBuf first = unsent.peek();
+      if (isPieced(first)) {
+        long length = shared.pieces.bytes();
+        if (sent >= length) {
+          drop(unsent.poll());
+          sent -= length;
+        } else {
+          // The socket is full: the rest is copied out now (the read buffer is reused next).
+          ByteBuf own = shared.pieces.copy(alloc(), sent);
+          drop(unsent.poll());
+          unsent.addFirst(own);
+          sent = 0;
+        }
+        continue;
+      }
       int readable = first.readableBytes();
       if (sent >= readable) {
         drop(unsent.poll());

@@ -11,7 +11,8 @@ import io.netty.channel.ChannelHandlerContext;
  * Netty's pooled read buffers; replies up to 32 KiB are copied into one pooled buffer per read,
  * allocated once at the size the read's frames need; larger payloads go back out as a slice of
  * the read (no copy), and one still arriving is answered as it arrives ({@link #begin}); there is
- * one flush per read batch. A peer that does not read its replies
+ * one flush per read batch. {@link DirectEchoConnection} sends payloads from 4 KiB on from the read
+ * without a slice ({@link #sendsInPlace}). A peer that does not read its replies
  * stops being read (the channel's write water marks) instead of growing our queue.
  *
  * <p>This class writes through the channel ({@link #write}, {@link #writePayload}, {@link #flush},
@@ -26,6 +27,11 @@ class EchoConnection extends ServerConnection {
    * not be reused).
    */
   static final int COPY_MAX = 32 * 1024;
+  /**
+   * Payloads from this size on are sent from where they were read where the connection can
+   * ({@link #sendsInPlace}), as C's echo sends those over 4 KiB from its input.
+   */
+  static final int IN_PLACE_MIN = 4 * 1024;
   /** Batches stay within the pooled allocator's thread cache (see {@link ConnectionGroup#cachedBufferMax}). */
   static final int BATCH_MAX = ConnectionGroup.cachedBufferMax();
 
@@ -52,6 +58,17 @@ class EchoConnection extends ServerConnection {
     int replyLength = prefix.readableBytes() + length;
     int frameBytes = framing.overhead() + length;
     int extra = prefix.readableBytes();
+    int headRoom = framing.overhead() + extra;
+    if (length >= IN_PLACE_MIN && sendsInPlace(data, batch, headRoom)) {
+      if (batch == null) {
+        newBatch(data.readableBytes(), frameBytes, extra, headRoom);
+      }
+      framing.writeHeader(batch, replyLength);
+      batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+      payloadInPlace(batch, index, length);
+      framing.writeTrailer(batch);
+      return;
+    }
     if (frameBytes + extra > Math.min(COPY_MAX, BATCH_MAX)) {
       // Large payload: the payload itself as a slice after the head; the trailer (line framing)
       // starts the batch for the rest of the read.
@@ -71,6 +88,24 @@ class EchoConnection extends ServerConnection {
     batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
     batch.writeBytes(data, index, length);
     framing.writeTrailer(batch);
+  }
+
+  /**
+   * Whether the payload of a frame in {@code data} can be sent from where it was read, in order
+   * with the replies in {@code batch} (null if none yet) which needs {@code headRoom} bytes more
+   * for this reply's head and trailer: not through a channel, which sends what it is given.
+   */
+  boolean sendsInPlace(ByteBuf data, ByteBuf batch, int headRoom) {
+    return false;
+  }
+
+  /**
+   * The payload of the reply whose head ends {@code batch} goes out from the read, {@code length}
+   * bytes at {@code index}, uncopied; what is written to the batch next follows it. Only after
+   * {@link #sendsInPlace} said yes.
+   */
+  void payloadInPlace(ByteBuf batch, int index, int length) {
+    throw new UnsupportedOperationException();
   }
 
   /**

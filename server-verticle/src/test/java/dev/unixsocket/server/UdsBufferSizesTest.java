@@ -2,13 +2,18 @@ package dev.unixsocket.server;
 
 import dev.unixsocket.testkit.BlockingClient;
 import dev.unixsocket.testkit.SocketPaths;
+import dev.unixsocket.wire.Framing;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The direct echo with the buffer sizes {@code uds} runs with (256 KiB reads: it raises Netty's
  * cached-buffer limit, which sizes the loop's shared read and reply buffers), where a read holds
- * whole frames over the 32 KiB copy limit and their replies go out as parts of the shared read
- * buffer. Run by a surefire execution of its own (server-verticle/pom.xml), since the limit is read
+ * whole frames from 4 KiB on whose replies go out from the shared read buffer ({@link ReplyPieces}),
+ * and one send can be more than the socket takes at once. Run by a surefire execution of its own (server-verticle/pom.xml), since the limit is read
  * once per JVM; with the suite's default 32 KiB reads such a payload never sits in one shared read.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -45,12 +50,16 @@ class UdsBufferSizesTest {
   }
 
   private void start() throws Exception {
+    start(new ServerOptions().setPath(path.toString()));
+  }
+
+  private void start(ServerOptions options) throws Exception {
     assumeTrue(Transport.EPOLL.available(), "epoll is not available here");
     assertThat(ConnectionGroup.cachedBufferMax()).as("shared buffer size: run by the uds-buffer-sizes execution")
         .isEqualTo(256 * 1024);
     // One event loop: all connections read into its one shared read buffer.
     vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(1)).withTransport(Transport.EPOLL).build();
-    ServerContractTest.await(vertx.deployVerticle(new ServerVerticle(new ServerOptions().setPath(path.toString()))));
+    ServerContractTest.await(vertx.deployVerticle(new ServerVerticle(options)));
   }
 
   @Test
@@ -67,6 +76,59 @@ class UdsBufferSizesTest {
     // 1 MiB frames, three written at once: each is gathered over several reads, the next one
     // starting in the middle of a read.
     assertEchoedInOrder(12, 1 << 20, 3);
+  }
+
+  @ParameterizedTest(name = "{0} framing")
+  @EnumSource(Framing.class)
+  void framesOfEverySizePipelinedToAPeerThatReadsInSmallPartsComeBackWhole(Framing framing) throws Exception {
+    start(new ServerOptions().setPath(path.toString()).setFraming(framing));
+    // Sizes around the limits: copied (under 4 KiB), sent from the read (4 KiB on, when whole in
+    // a read), answered as they arrive (over 32 KiB and cut by a read's end, length framing).
+    int[] sizes = {5000, 64, 20_000, 40_000, 4096, 4095, 100_000, 16_384, 1, 300_000};
+    ByteArrayOutputStream frames = new ByteArrayOutputStream();
+    ByteArrayOutputStream replies = new ByteArrayOutputStream();
+    for (int f = 0; f < 150; f++) {
+      byte[] payload = letters(f, sizes[f % sizes.length]);
+      if (framing == Framing.LENGTH) {
+        frames.writeBytes(ByteBuffer.allocate(4).putInt(payload.length).array());
+        replies.writeBytes(ByteBuffer.allocate(4).putInt(5 + payload.length).array());
+      }
+      frames.writeBytes(payload);
+      replies.writeBytes("echo:".getBytes(StandardCharsets.US_ASCII));
+      replies.writeBytes(payload);
+      if (framing == Framing.LINE) {
+        frames.write('\n');
+        replies.write('\n');
+      }
+    }
+    byte[] expected = replies.toByteArray();
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+        try {
+          c.writeRaw(frames.toByteArray());
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
+      // Reads of 997 bytes keep the socket nearly full: a send of a read's replies (up to 160 KiB,
+      // more than one of the kernel's buffers) is often taken only in part, and the rest must be
+      // copied out from where the socket stopped.
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      while (got.size() < expected.length) {
+        got.writeBytes(c.readBytes(Math.min(997, expected.length - got.size())));
+      }
+      written.get(30, TimeUnit.SECONDS);
+      assertThat(got.toByteArray()).as("%d bytes of replies", expected.length).isEqualTo(expected);
+    }
+  }
+
+  /** Letters only (no newline for line framing), different for each frame. */
+  private static byte[] letters(int frame, int size) {
+    byte[] b = new byte[size];
+    for (int i = 0; i < size; i++) {
+      b[i] = (byte) ('a' + (frame * 7 + i) % 26);
+    }
+    return b;
   }
 
   /**
