@@ -110,7 +110,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     Shared(int size) {
       read = Unpooled.directBuffer(size, size);
       reply = Unpooled.directBuffer(size, size);
-      // Two pieces a payload sent in place and one for the batch's end.
+      // Two pieces a payload sent in place (each at least IN_PLACE_MIN bytes of the read), one for
+      // the batch's end, and room for hasRoom's check before a payload.
       pieces = new ReplyPieces(read, reply, 2 * (size / IN_PLACE_MIN) + 3);
       iov = new IovArray(Unpooled.directBuffer(IOV_MAX * IovArray.IOV_SIZE));
     }
@@ -346,6 +347,9 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   ByteBuf newBatchBuffer(int capacity) {
     if (!shared.replyTaken && capacity <= shared.reply.capacity()) {
       shared.replyTaken = true;
+      // Pieces describe this batch only: none may be left of one given back unsent (a connection
+      // closed in the middle of its read), or they would go out with another connection's replies.
+      shared.pieces.clear();
       return shared.reply.clear();
     }
     return super.newBatchBuffer(capacity);
@@ -353,11 +357,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   @Override
   void dropBatchBuffer(ByteBuf buffer) {
-    if (buffer == shared.reply) {
-      shared.replyTaken = false;
-    } else {
-      buffer.release();
-    }
+    drop(buffer);
   }
 
   @Override
@@ -370,6 +370,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   @Override
   void payloadInPlace(ByteBuf batch, int index, int length) {
+    assert batch == shared.reply : "pieces are offsets into the shared reply buffer";
     shared.pieces.payload(index, length);
   }
 
@@ -380,7 +381,7 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
       return;
     }
     // The shared reply buffer stays taken while it waits here: a batch after it gets a buffer of
-    // its own. Before the event ends, sendUnsent copies out what the socket did not take.
+    // its own. Before the event ends, what the socket did not take is copied out (consume, detachShared).
     if (unsent == null) {
       unsent = new ArrayDeque<>(4);
     }
@@ -495,7 +496,10 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
   }
 
-  /** Lets go of a buffer that was written: the shared reply buffer is given back, others released. */
+  /**
+   * Lets go of a buffer that was written or a batch that was not: the shared reply buffer is given
+   * back with its pieces cleared, others released.
+   */
   private void drop(ByteBuf out) {
     if (out == shared.reply) {
       shared.replyTaken = false;
@@ -535,7 +539,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
           drop(unsent.poll());
           sent -= length;
         } else {
-          // The socket is full: the rest is copied out now (the read buffer is reused next).
+          // The socket is full (or the iov held only part): the rest is copied out now, as the read
+          // buffer is reused next; the loop sends it on if the socket takes more.
           ByteBuf own = shared.pieces.copy(alloc(), sent);
           drop(unsent.poll());
           unsent.addFirst(own);

@@ -11,8 +11,8 @@ import io.netty.channel.ChannelHandlerContext;
  * Netty's pooled read buffers; replies up to 32 KiB are copied into one pooled buffer per read,
  * allocated once at the size the read's frames need; larger payloads go back out as a slice of
  * the read (no copy), and one still arriving is answered as it arrives ({@link #begin}); there is
- * one flush per read batch. {@link DirectEchoConnection} sends payloads from 4 KiB on from the read
- * without a slice ({@link #sendsInPlace}). A peer that does not read its replies
+ * one flush per read batch. {@link DirectEchoConnection} sends payloads of 4 KiB and more from
+ * its shared read buffer without a slice ({@link #sendsInPlace}). A peer that does not read its replies
  * stops being read (the channel's write water marks) instead of growing our queue.
  *
  * <p>This class writes through the channel ({@link #write}, {@link #writePayload}, {@link #flush},
@@ -21,15 +21,17 @@ import io.netty.channel.ChannelHandlerContext;
 class EchoConnection extends ServerConnection {
 
   /**
-   * Replies up to this size are copied into the batch, larger payloads are sent as slices: below
+   * Replies up to this size are copied into the batch, larger payloads are sent as slices (unless
+   * sent in place, {@link #sendsInPlace}): below
    * it a slice costs more than the copy (a pooled buffer for what follows it, two outbound entries
    * and NIO views on every writev, and the read buffer held until written, so that reads could
    * not be reused).
    */
   static final int COPY_MAX = 32 * 1024;
   /**
-   * Payloads from this size on are sent from where they were read where the connection can
-   * ({@link #sendsInPlace}), as C's echo sends those over 4 KiB from its input.
+   * Payloads of at least this size are sent from where they were read where the connection can
+   * ({@link #sendsInPlace}: the direct echo, for a frame whole in its shared read while its batch
+   * is the shared reply buffer), as C's echo sends those over 4 KiB from its input.
    */
   static final int IN_PLACE_MIN = 4 * 1024;
   /** Batches stay within the pooled allocator's thread cache (see {@link ConnectionGroup#cachedBufferMax}). */

@@ -13,12 +13,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@link DirectEchoConnection}; bench/NOTES.md, "A connection without Netty's channel"): what it
  * must keep from the channel it replaces. The contract tests run it as the epoll echo; here, that it
  * is the one serving, that the property turns channels back on, that a peer which ends its input
- * still gets its replies, and that a peer which does not read stops being read.
+ * still gets its replies, that a peer which does not read stops being read, and that a connection
+ * closed in the middle of its read leaves nothing of its replies to the next connection.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DirectEchoConnectionTest {
@@ -120,6 +123,45 @@ class DirectEchoConnectionTest {
       // too and our writes stop being taken. A server that kept reading would take them all, its
       // queue growing by as much.
       assertThat(c.writeFramesUntilRefused(new byte[1024], 256L << 20)).as("bytes the server let in").isLessThan(64L << 20);
+    }
+  }
+
+  @Test
+  void aConnectionClosedInTheMiddleOfItsReadLeavesNoReplyPiecesToTheNext() throws Exception {
+    start();
+    try (BlockingClient a = BlockingClient.connect(path); BlockingClient b = BlockingClient.connect(path)) {
+      a.writeControl(Control.HELLO.code(), (byte) Control.VERSION);
+      a.writeFrame("a");
+      assertThat(a.readFrame()).isEqualTo("echo:a");
+      b.writeFrame("b");
+      assertThat(b.readFrame()).isEqualTo("echo:b");
+      // With the one event loop held, A sends a small frame, an 8 KiB one (its reply's payload is
+      // then a piece of the shared read buffer) and a TAKEOVER, and is gone before the server reads
+      // them: the answer to TAKEOVER, sent at once, fails, and A is closed in the middle of its read
+      // with its reply batch unsent. B's two frames come next, in the same turn of the loop; pieces
+      // left of A's batch would send the reply buffer's first bytes, then bytes of the read buffer.
+      CountDownLatch held = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      ConnectionGroup group = server.groups().get(0);
+      assertThat(server.groups()).hasSize(1);
+      group.loop().execute(() -> {
+        held.countDown();
+        try {
+          release.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+      byte[] payload = "p".repeat(8192).getBytes(StandardCharsets.US_ASCII);
+      a.writeRaw(ByteBuffer.allocate(5 + 4 + payload.length + 4).putInt(1).put((byte) 'x')
+          .putInt(payload.length).put(payload)
+          .put((byte) Control.MARKER).put((byte) Control.TAKEOVER.code()).putShort((short) 0).array());
+      a.close();
+      b.writeFramesAtOnce(List.of("after", "again"));
+      release.countDown();
+      assertThat(b.readFrame()).isEqualTo("echo:after");
+      assertThat(b.readFrame()).as("B's second reply, nothing of A's").isEqualTo("echo:again");
     }
   }
 

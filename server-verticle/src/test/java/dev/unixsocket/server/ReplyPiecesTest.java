@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.unix.IovArray;
+import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +67,15 @@ class ReplyPiecesTest {
       assertThat(pieces.addTo(iov)).isTrue();
       assertThat(iov.count()).isEqualTo(5);
       assertThat(iov.size()).isEqualTo(14);
+      // Each entry is a struct iovec: the address, then the length.
+      long[][] expected = {
+          {reply.memoryAddress(), 2}, {read.memoryAddress() + 2, 4}, {reply.memoryAddress() + 2, 2},
+          {read.memoryAddress() + 8, 3}, {reply.memoryAddress() + 4, 3}};
+      for (int i = 0; i < expected.length; i++) {
+        long entry = iov.memoryAddress(i);
+        assertThat(new long[] {PlatformDependent.getLong(entry), PlatformDependent.getLong(entry + 8)})
+            .as("iov entry %d", i).containsExactly(expected[i]);
+      }
     } finally {
       iov.release();
     }

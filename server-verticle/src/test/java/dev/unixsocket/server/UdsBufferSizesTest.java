@@ -29,9 +29,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The direct echo with the buffer sizes {@code uds} runs with (256 KiB reads: it raises Netty's
  * cached-buffer limit, which sizes the loop's shared read and reply buffers), where a read holds
- * whole frames from 4 KiB on whose replies go out from the shared read buffer ({@link ReplyPieces}),
- * and one send can be more than the socket takes at once. Run by a surefire execution of its own (server-verticle/pom.xml), since the limit is read
- * once per JVM; with the suite's default 32 KiB reads such a payload never sits in one shared read.
+ * whole frames over the 32 KiB copy limit, replies whose payloads go out from the shared read
+ * buffer ({@link ReplyPieces}) add up to more than the kernel takes in one send, and so one send is
+ * taken only in part. Run by a surefire execution of its own (server-verticle/pom.xml), since the
+ * limit is read once per JVM; with the suite's default 32 KiB reads neither happens.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UdsBufferSizesTest {
