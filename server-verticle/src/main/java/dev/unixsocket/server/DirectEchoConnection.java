@@ -62,9 +62,11 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
    * before the next part is read, so that the peer reads them meanwhile instead of waiting for all
    * of them (16 KiB x 1 x 16: 0.64x C when all 256 KiB were read at once, 0.95 so; C's echo reads
    * 64-128 KiB). Above the 128 KiB that 4 x 32 KiB frames in flight come to: a smaller part leaves
-   * a few bytes for a second receive (32 KiB x 4 x 4 at 128 KiB: 1.13 -> 0.81x C). bench/NOTES.md.
+   * a few bytes for a second receive (32 KiB x 4 x 4 at 128 KiB: 1.13 -> 0.81x C). 192 KiB rather
+   * than 160 since payloads go out from the read uncopied (16 KiB x 4 x 16 0.93 -> 0.97, 256 KiB x
+   * 1 x 16 0.84 -> 0.92, 32 KiB x 4 x 4 1.04 -> 1.15, 16 KiB x 1 x 16 level). bench/NOTES.md.
    */
-  static final int READ_MAX = 160 * 1024;
+  static final int READ_MAX = 192 * 1024;
   /**
    * How long replies to a frame being streamed may wait without the peer taking any before the
    * rest of the frame is read anyway ({@link #mayRead}). Reading on at once cost what copying out

@@ -111,7 +111,7 @@ class UdsBufferSizesTest {
           throw new CompletionException(e);
         }
       });
-      // Reads of 997 bytes keep the socket nearly full: a send of a read's replies (up to 160 KiB,
+      // Reads of 997 bytes keep the socket nearly full: a send of a read's replies (up to 192 KiB,
       // more than one of the kernel's buffers) is often taken only in part, and the rest must be
       // copied out from where the socket stopped.
       ByteArrayOutputStream got = new ByteArrayOutputStream();
