@@ -304,9 +304,15 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     return !hasUnsent() || readOn && mayReadOn();
   }
 
+  /**
+   * Replies the socket did not take wait for room: replies of the read being handled, written but
+   * not offered to the socket yet (a batch that overflowed, a payload's slice), do not count, or a
+   * large frame after many small ones in one read would be taken as one behind waiting replies and
+   * never read on for (a blocking client writing both before reading would wait for us forever).
+   */
   @Override
   boolean repliesWait() {
-    return hasUnsent();
+    return hasUnsent() && interest != READ;
   }
 
   /** One receive call into {@code in} after its readable bytes; the bytes read, 0 if none, -1 at end of input. */

@@ -62,12 +62,16 @@ class StreamedRepliesTest {
   }
 
   private void start(boolean channels) throws Exception {
+    start(channels, new ServerOptions().setPath(path.toString()));
+  }
+
+  private void start(boolean channels, ServerOptions options) throws Exception {
     assumeTrue(Transport.EPOLL.available(), "epoll is not available here");
     if (channels) {
       System.setProperty(DirectEchoConnection.CHANNELS_PROPERTY, "true");
     }
     vertx = Vertx.builder().withTransport(Transport.EPOLL).build();
-    server = new ServerVerticle(new ServerOptions().setPath(path.toString()));
+    server = new ServerVerticle(options);
     id = await(vertx.deployVerticle(server));
   }
 
@@ -157,6 +161,49 @@ class StreamedRepliesTest {
       assertThat(Arrays.equals(reply, 9, reply.length, frame, 4, frame.length)).as("the payload echoed").isTrue();
       c.writeFrame("after");
       assertThat(c.readFrame()).isEqualTo("echo:after");
+    }
+  }
+
+  /**
+   * The same after small frames whose replies fill more than one reply batch in the read the large
+   * frame begins in: those replies have not been offered to the socket yet, so they are not replies
+   * waiting for the peer, and the large frame is read on as when it comes alone (the server took
+   * them for waiting ones and never read on: both sides waited).
+   */
+  @ParameterizedTest(name = "channels={0}")
+  @ValueSource(booleans = {false, true})
+  void aPeerThatWritesSmallFramesAndAWholeLargeFrameBeforeReadingGetsEveryReply(boolean channels) throws Exception {
+    // 2,000 frames of 10 bytes and the large frame's header in the first 32 KiB read; their replies,
+    // 214 bytes each with this prefix, fill thirteen 32 KiB batches.
+    String prefix = "p".repeat(200);
+    start(channels, new ServerOptions().setPath(path.toString()).setEchoPrefix(prefix));
+    int count = 2000;
+    int small = 10;
+    int size = 4 * 1024 * 1024;
+    ByteBuffer frames = ByteBuffer.allocate(count * (4 + small) + 4 + size);
+    for (int f = 0; f < count; f++) {
+      frames.putInt(small).put(PAYLOAD, f, small);
+    }
+    frames.putInt(size);
+    for (int i = 0; i < size; i++) {
+      frames.put(PAYLOAD[i % SIZE]);
+    }
+    try (BlockingClient c = BlockingClient.connect(path)) {
+      CompletableFuture.runAsync(() -> {
+        try {
+          c.writeRaw(frames.array());
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      }).get(20, TimeUnit.SECONDS);
+      for (int f = 0; f < count; f++) {
+        byte[] reply = c.readBytes(4 + prefix.length() + small);
+        assertThat(Arrays.equals(reply, 4 + prefix.length(), reply.length, PAYLOAD, f, f + small)).as("reply %d", f).isTrue();
+      }
+      byte[] reply = c.readBytes(4 + prefix.length() + size);
+      assertThat(ByteBuffer.wrap(reply).getInt()).isEqualTo(prefix.length() + size);
+      assertThat(Arrays.equals(reply, 4 + prefix.length(), reply.length, frames.array(), frames.capacity() - size, frames.capacity()))
+          .as("the large payload echoed").isTrue();
     }
   }
 
