@@ -355,9 +355,6 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
   ByteBuf newBatchBuffer(int capacity) {
     if (!shared.replyTaken && capacity <= shared.reply.capacity()) {
       shared.replyTaken = true;
-      // Pieces describe this batch only: none may be left of one given back unsent (a connection
-      // closed in the middle of its read), or they would go out with another connection's replies.
-      shared.pieces.clear();
       return shared.reply.clear();
     }
     return super.newBatchBuffer(capacity);
@@ -506,7 +503,9 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
 
   /**
    * Lets go of a buffer that was written or a batch that was not: the shared reply buffer is given
-   * back with its pieces cleared, others released.
+   * back, others released. The only place the reply buffer is given back, so its pieces are cleared
+   * here: left over from a batch given back unsent (a connection closed in the middle of its read),
+   * they would go out with the next connection's replies.
    */
   private void drop(ByteBuf out) {
     if (out == shared.reply) {

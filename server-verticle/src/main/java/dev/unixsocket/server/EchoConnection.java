@@ -55,18 +55,15 @@ class EchoConnection extends ServerConnection {
   @Override
   void frame(ByteBuf data, int index, int length) {
     Framing framing = group.framing();
-    ByteBuf prefix = group.prefix();
     unflushed = true;
-    int replyLength = prefix.readableBytes() + length;
     int frameBytes = framing.overhead() + length;
-    int extra = prefix.readableBytes();
+    int extra = group.prefix().readableBytes();
     int headRoom = framing.overhead() + extra;
     if (length >= IN_PLACE_MIN && sendsInPlace(data, batch, headRoom)) {
       if (batch == null) {
         newBatch(data.readableBytes(), frameBytes, extra, headRoom);
       }
-      framing.writeHeader(batch, replyLength);
-      batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+      putHead(length);
       payloadInPlace(batch, index, length);
       framing.writeTrailer(batch);
       return;
@@ -86,8 +83,7 @@ class EchoConnection extends ServerConnection {
     if (batch == null || batch.writableBytes() < room) {
       newBatch(data.readableBytes(), frameBytes, extra, room);
     }
-    framing.writeHeader(batch, replyLength);
-    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    putHead(length);
     batch.writeBytes(data, index, length);
     framing.writeTrailer(batch);
   }
@@ -121,10 +117,16 @@ class EchoConnection extends ServerConnection {
     if (batch == null || batch.writableBytes() < room) {
       newBatch(0, framing.overhead() + length, prefix.readableBytes(), room);
     }
-    framing.writeHeader(batch, prefix.readableBytes() + length);
-    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    putHead(length);
     write(batch);
     batch = null;
+  }
+
+  /** Writes the header and prefix of a reply with {@code length} bytes of payload to the batch, which has room. */
+  private void putHead(int length) {
+    ByteBuf prefix = group.prefix();
+    group.framing().writeHeader(batch, prefix.readableBytes() + length);
+    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
   }
 
   /**

@@ -99,7 +99,7 @@ final class ReplyPieces {
     return own;
   }
 
-  /** Empty again: the reply buffer was sent or copied out. */
+  /** Empty again: the reply buffer was given back (sent, copied out, or dropped unsent). */
   void clear() {
     count = 0;
     replyMark = 0;
