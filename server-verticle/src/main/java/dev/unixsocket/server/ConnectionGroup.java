@@ -4,6 +4,7 @@ import dev.unixsocket.wire.FrameSpan;
 import dev.unixsocket.wire.Framing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -72,6 +73,7 @@ final class ConnectionGroup {
   private final ServerStats stats;
   /** The echo prefix: unpooled, shared read-only by the group's connections. */
   private final ByteBuf prefix;
+  private final byte[] prefixBytes;
   /** One instance for every connection: it is immutable. */
   private final WriteBufferWaterMark waterMark;
   /** Event-bus handler only. */
@@ -113,6 +115,7 @@ final class ConnectionGroup {
     this.path = path;
     this.stats = stats;
     this.prefix = prefix;
+    this.prefixBytes = ByteBufUtil.getBytes(prefix);
     int max = options.getMaxQueuedBytes();
     this.waterMark = new WriteBufferWaterMark(Math.max(1, max / 2), max);
     this.forwarder = options.getHandler() == FrameHandler.EVENTBUS
@@ -280,6 +283,11 @@ final class ConnectionGroup {
 
   ByteBuf prefix() {
     return prefix;
+  }
+
+  /** The echo prefix's bytes, for copies by address ({@link DirectEchoConnection}). */
+  byte[] prefixBytes() {
+    return prefixBytes;
   }
 
   String path() {

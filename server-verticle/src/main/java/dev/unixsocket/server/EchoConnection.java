@@ -83,9 +83,17 @@ class EchoConnection extends ServerConnection {
     if (batch == null || batch.writableBytes() < room) {
       newBatch(data.readableBytes(), frameBytes, extra, room);
     }
+    copyReply(batch, data, index, length);
+  }
+
+  /**
+   * Writes the whole reply to a frame in {@code data} ({@code length} bytes of payload at
+   * {@code index}) to {@code batch}, which has room for it.
+   */
+  void copyReply(ByteBuf batch, ByteBuf data, int index, int length) {
     putHead(length);
     batch.writeBytes(data, index, length);
-    framing.writeTrailer(batch);
+    group.framing().writeTrailer(batch);
   }
 
   /**

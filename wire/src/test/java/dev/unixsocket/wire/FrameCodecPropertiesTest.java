@@ -163,6 +163,29 @@ class FrameCodecPropertiesTest {
         .hasMessage("control frame with reserved bits set (first byte 0xff)");
   }
 
+  // Writing by address (putHeader, putTrailer: the server's copies between its own buffers) gives
+  // the bytes the buffer methods give, and says how many.
+
+  @Property(tries = 300)
+  void headersAndTrailersPutByAddressAreThoseWrittenToABuffer(@ForAll Framing framing,
+      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int payloadLength, @ForAll @IntRange(min = 0, max = 7) int at) {
+    ByteBuf written = Unpooled.buffer();
+    framing.writeHeader(written, payloadLength);
+    int headerBytes = written.readableBytes();
+    framing.writeTrailer(written);
+    ByteBuf put = Unpooled.directBuffer(32, 32);
+    try {
+      long address = put.memoryAddress() + at;
+      int header = framing.putHeader(address, payloadLength);
+      int trailer = framing.putTrailer(address + header);
+      assertThat(header).isEqualTo(headerBytes);
+      assertThat(header + trailer).isEqualTo(written.readableBytes()).isLessThanOrEqualTo(framing.overhead());
+      assertThat(ByteBufUtil.getBytes(put, at, header + trailer)).isEqualTo(ByteBufUtil.getBytes(written));
+    } finally {
+      put.release();
+    }
+  }
+
   // Control frames (length framing only): interleaved with data frames and cut anywhere, they
   // come out in order and as what they are; a bad one is refused from its header, after the
   // frames before it.
