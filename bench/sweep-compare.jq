@@ -1,6 +1,6 @@
 # Several bench/sweep runs side by side, per cell: ours / C of each run and the lowest.
 #   jq -rs -L bench -f bench/sweep-compare.jq bench/sweep-last.jsonl bench/history/sweep-*.jsonl
-# Each run's ratio is its median ours / median C, as in sweep-table.jq, shown cut (not rounded)
+# Each run's ratio is sweep-table.jq's (cell_ratio in sweep-common.jq), shown cut (not rounded)
 # to two decimals so that a cell shown as 0.79 is one counted below 0.8.
 include "sweep-common";
 def cut2: if . == null then "–" else (. * 100 | floor) as $c | "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)" end;
@@ -9,10 +9,8 @@ def bands: [map(band) as $b | ("≥ 0.9", "0.8–0.9", "< 0.8") as $n | "\($b | 
 def key: "\(.size) \(.connections) \(.pipeline)";
 reduce .[] as $l ([]; if $l.type == "sweep" then . + [{m: $l, runs: []}]
                      elif $l.type == "run" then .[-1].runs += [$l] else . end)
-| map(.ratios = (.runs | group_by(key) | map({key: (.[0] | key),
-      value: ((map(select(.server == "ours") | .result.msgs_per_s // 0) | med)
-              / ((map(select(.server == "c") | .result.msgs_per_s // 0) | med) | if . == 0 then 1e-9 else . end))})
-    | from_entries)) as $sweeps
+| map((.m.rounds == "spread") as $spread
+    | .ratios = (.runs | group_by(key) | map({key: (.[0] | key), value: (cell_ratio($spread) // 0)}) | from_entries)) as $sweeps
 | ($sweeps[0].runs | map(key) | reduce .[] as $k ([]; if index([$k]) then . else . + [$k] end)) as $cells
 | [$cells[] as $k | {k: $k, r: [$sweeps[] | .ratios[$k]]} | .low = (.r | map(select(. != null)) | min)] as $rows
 | "Runs: \($sweeps | map("\(.m.date) (commit \(.m.commit)\(if (.m.transport // "default") != "default" then ", \(.m.transport)" else "" end))") | join("; ")).\n",
