@@ -394,6 +394,9 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     Framing framing = group.framing();
     byte[] prefix = group.prefixBytes();
     int at = batch.writerIndex();
+    // Nothing checks the writes below: frame() made the room.
+    assert batch.writableBytes() >= framing.overhead() + prefix.length + length : "no room for the reply";
+    assert index >= data.readerIndex() && index + length <= data.writerIndex() : "payload outside the read";
     long to = shared.replyAddress + at;
     to += framing.putHeader(to, prefix.length + length);
     PlatformDependent.copyMemory(prefix, 0, to, prefix.length);

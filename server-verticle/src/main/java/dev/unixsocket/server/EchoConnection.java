@@ -88,7 +88,7 @@ class EchoConnection extends ServerConnection {
 
   /**
    * Writes the whole reply to a frame in {@code data} ({@code length} bytes of payload at
-   * {@code index}) to {@code batch}, which has room for it.
+   * {@code index}) to {@code batch}, the current batch, which has room for it.
    */
   void copyReply(ByteBuf batch, ByteBuf data, int index, int length) {
     putHead(length);
