@@ -137,6 +137,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
     }
   }
 
+  private static final boolean UNALIGNED = PlatformDependent.isUnaligned();
+
   /** Buffers one {@code writev} sends at most (Linux's IOV_MAX is 1024). */
   private static final int IOV_MAX = 1024;
 
@@ -387,7 +389,8 @@ final class DirectEchoConnection extends EchoConnection implements EpollIoHandle
    */
   @Override
   void copyReply(ByteBuf batch, ByteBuf data, int index, int length) {
-    if (data != sharedRead || batch != shared.reply) {
+    // The length header is put at any address: only where the CPU allows unaligned writes.
+    if (data != sharedRead || batch != shared.reply || !UNALIGNED) {
       super.copyReply(batch, data, index, length);
       return;
     }

@@ -134,7 +134,7 @@ abstract class ServerConnection extends ChannelInboundHandlerAdapter {
         frames++;
         payloadBytes += length;
         frame(data, index, length);
-        // find checked the frame is there; skipBytes would check again (bench/NOTES.md, "Netty's checks per frame")
+        // find checked the frame is there; skipBytes would check the reference count again (bench/NOTES.md, "Netty's checks per frame")
         data.readerIndex(data.readerIndex() + skip);
       }
       searched = span.searched;
