@@ -8,7 +8,8 @@ def issue_rows: ["64 1 128", "64 100 16", "64 1000 1", "1024 4 4", "8192 4 4", "
 # A cell's ours / C from its runs (both servers, every round). Rounds spread over the sweep (the
 # sweep line's "rounds": "spread") are independent of each other, and in each the two servers ran
 # one after the other: the median of the rounds' ours / C. Sweeps that ran a cell's rounds back to
-# back: the median of ours over the median of C. Null if C has no figure.
+# back: the median of ours over the median of C. A round whose C run failed has no ratio (a gap in
+# the measurement); one where ours failed counts as 0 (ours failed). Null if C has no figure at all.
 def cell_ratio($spread):
   if $spread then
     [group_by(.round)[]

@@ -10,7 +10,7 @@ def key: "\(.size) \(.connections) \(.pipeline)";
 reduce .[] as $l ([]; if $l.type == "sweep" then . + [{m: $l, runs: []}]
                      elif $l.type == "run" then .[-1].runs += [$l] else . end)
 | map((.m.rounds == "spread") as $spread
-    | .ratios = (.runs | group_by(key) | map({key: (.[0] | key), value: (cell_ratio($spread) // 0)}) | from_entries)) as $sweeps
+    | .ratios = (.runs | group_by(key) | map({key: (.[0] | key), value: cell_ratio($spread)}) | from_entries)) as $sweeps
 | ($sweeps[0].runs | map(key) | reduce .[] as $k ([]; if index([$k]) then . else . + [$k] end)) as $cells
 | [$cells[] as $k | {k: $k, r: [$sweeps[] | .ratios[$k]]} | .low = (.r | map(select(. != null)) | min)] as $rows
 | "Runs: \($sweeps | map("\(.m.date) (commit \(.m.commit)\(if (.m.transport // "default") != "default" then ", \(.m.transport)" else "" end))") | join("; ")).\n",

@@ -21,5 +21,5 @@ def k: if . == null then "–" elif . >= 100000 then "\(. / 1000 | round) k" eli
    | (map(select(.server == "c"))) as $x
    | ($o | map(.result.msgs_per_s // 0) | med) as $om
    | ($x | map(.result.msgs_per_s // 0) | med) as $xm
-   | [range(0; [$o, $x] | map(length) | min) | ($o[.].result.msgs_per_s // 0) / (($x[.].result.msgs_per_s // 0) | if . == 0 then 1e-9 else . end)] as $ratios
+   | [range(0; [$o, $x] | map(length) | min) | select(($x[.].result.msgs_per_s // 0) > 0) | ($o[.].result.msgs_per_s // 0) / $x[.].result.msgs_per_s] as $ratios
    | "| \($c.size | size)\(if (issue_rows | index("\($c.size) \($c.connections) \($c.pipeline)")) then " ★" else "" end) | \($c.connections) × \($c.pipeline) | \($om | k) | \($xm | k) | **\($ratio | r2)** | \($ratios | min | r2)–\($ratios | max | r2) | \($o | map(.result.server_us_per_msg // empty) | med | r1) | \($x | map(.result.server_us_per_msg // empty) | med | r1) | \($o | map(.result.loader_cpu // empty) | med | r2)\(if [$o[], $x[]] | any(.result.loader_saturated == true) then " ⚠" else "" end) | \([$o[], $x[]] | map(.result.errors // 0) | add) |")

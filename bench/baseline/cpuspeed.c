@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int seconds = 20;
 static int interval_ms = 500;
 static int intervals;
 static double *work; /* [cpu][interval]: units of work done */
@@ -30,7 +29,8 @@ static double now(void) {
 }
 
 struct job {
-  int cpu;
+  int cpu;   /* the CPU's number, for pinning */
+  int slot;  /* its row in work[] */
   double start;
 };
 
@@ -44,6 +44,9 @@ static void *spin(void *arg) {
     exit(1);
   }
   volatile unsigned long sink = 0;
+  while (now() < job->start) {
+    /* every thread starts counting at the same moment, and the first interval is as long as the others */
+  }
   for (int i = 0; i < intervals; i++) {
     double end = job->start + (i + 1) * interval_ms / 1000.0;
     unsigned long units = 0;
@@ -53,7 +56,7 @@ static void *spin(void *arg) {
       }
       units++;
     }
-    work[job->cpu * intervals + i] = units;
+    work[job->slot * intervals + i] = units;
   }
   return NULL;
 }
@@ -63,31 +66,51 @@ static int by_value(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* A whole positive number, or -1. */
+static long positive(const char *text) {
+  char *end;
+  long value = strtol(text, &end, 10);
+  return *text != '\0' && *end == '\0' && value > 0 ? value : -1;
+}
+
 int main(int argc, char **argv) {
-  if (argc > 1 && (argv[1][0] == '-' || atoi(argv[1]) <= 0)) {
+  long s = argc > 1 ? positive(argv[1]) : 20, ms = argc > 2 ? positive(argv[2]) : 500;
+  if (argc > 3 || s < 0 || ms < 0) {
     fprintf(stderr, "usage: cpuspeed [SECONDS (20)] [INTERVAL_MS (500)]\n");
     return 2;
   }
-  if (argc > 1) seconds = atoi(argv[1]);
-  if (argc > 2) interval_ms = atoi(argv[2]);
-  if (interval_ms <= 0) {
-    fprintf(stderr, "cpuspeed: INTERVAL_MS must be a positive number\n");
+  if (s > 86400 || s * 1000 / ms < 1 || s * 1000 / ms > 100000) {
+    fprintf(stderr, "cpuspeed: %ld s in intervals of %ld ms: keep to 1..100000 intervals within a day\n", s, ms);
     return 2;
   }
-  intervals = seconds * 1000 / interval_ms;
-  if (intervals < 1 || intervals > 100000) {
-    fprintf(stderr, "cpuspeed: SECONDS / INTERVAL_MS gives %d intervals: keep it within 1..100000\n", intervals);
-    return 2;
-  }
+  interval_ms = (int)ms;
+  intervals = (int)(s * 1000 / ms);
   double *sorted = calloc((size_t)intervals, sizeof *sorted);
-  int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  /* The CPUs this process may run on (taskset, cgroups), not all the machine has. */
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    perror("cpuspeed: sched_getaffinity");
+    return 1;
+  }
+  int cpus = CPU_COUNT(&allowed);
   work = calloc((size_t)cpus * intervals, sizeof *work);
   pthread_t *threads = calloc(cpus, sizeof *threads);
   struct job *jobs = calloc(cpus, sizeof *jobs);
+  int *ids = calloc(cpus, sizeof *ids);
+  if (sorted == NULL || work == NULL || threads == NULL || jobs == NULL || ids == NULL) {
+    fprintf(stderr, "cpuspeed: out of memory\n");
+    return 1;
+  }
   double start = now() + 0.05;
-  for (int c = 0; c < cpus; c++) {
-    jobs[c] = (struct job){c, start};
-    pthread_create(&threads[c], NULL, spin, &jobs[c]);
+  for (int c = 0, slot = 0; c < CPU_SETSIZE && slot < cpus; c++) {
+    if (!CPU_ISSET(c, &allowed)) continue;
+    ids[slot] = c;
+    jobs[slot] = (struct job){c, slot, start};
+    if (pthread_create(&threads[slot], NULL, spin, &jobs[slot]) != 0) {
+      fprintf(stderr, "cpuspeed: cannot start a thread\n");
+      return 1;
+    }
+    slot++;
   }
   for (int c = 0; c < cpus; c++) {
     pthread_join(threads[c], NULL);
@@ -97,7 +120,7 @@ int main(int argc, char **argv) {
     if (work[i] > best) best = work[i];
   }
   printf("# seconds");
-  for (int c = 0; c < cpus; c++) printf("  cpu%d", c);
+  for (int c = 0; c < cpus; c++) printf("  cpu%d", ids[c]);
   printf("   (work per %d ms, 1.00 = the best interval seen)\n", interval_ms);
   for (int i = 0; i < intervals; i++) {
     printf("%9.1f", (i + 1) * interval_ms / 1000.0);
@@ -107,7 +130,7 @@ int main(int argc, char **argv) {
   for (int c = 0; c < cpus; c++) {
     for (int i = 0; i < intervals; i++) sorted[i] = work[c * intervals + i] / best;
     qsort(sorted, intervals, sizeof *sorted, by_value);
-    printf("# cpu%d: lowest %.2f, median %.2f\n", c, sorted[0], sorted[intervals / 2]);
+    printf("# cpu%d: lowest %.2f, median %.2f\n", ids[c], sorted[0], sorted[intervals / 2]);
   }
   return 0;
 }
