@@ -73,6 +73,7 @@ final class ConnectionGroup {
   private final ServerStats stats;
   /** The echo prefix: unpooled, shared read-only by the group's connections. */
   private final ByteBuf prefix;
+  /** The same bytes, for copies by address. */
   private final byte[] prefixBytes;
   /** One instance for every connection: it is immutable. */
   private final WriteBufferWaterMark waterMark;

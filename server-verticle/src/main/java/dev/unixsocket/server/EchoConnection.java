@@ -63,7 +63,7 @@ class EchoConnection extends ServerConnection {
       if (batch == null) {
         newBatch(data.readableBytes(), frameBytes, extra, headRoom);
       }
-      putHead(length);
+      putHead(batch, length);
       payloadInPlace(batch, index, length);
       framing.writeTrailer(batch);
       return;
@@ -91,7 +91,7 @@ class EchoConnection extends ServerConnection {
    * {@code index}) to {@code batch}, the current batch, which has room for it.
    */
   void copyReply(ByteBuf batch, ByteBuf data, int index, int length) {
-    putHead(length);
+    putHead(batch, length);
     batch.writeBytes(data, index, length);
     group.framing().writeTrailer(batch);
   }
@@ -125,16 +125,16 @@ class EchoConnection extends ServerConnection {
     if (batch == null || batch.writableBytes() < room) {
       newBatch(0, framing.overhead() + length, prefix.readableBytes(), room);
     }
-    putHead(length);
+    putHead(batch, length);
     write(batch);
     batch = null;
   }
 
-  /** Writes the header and prefix of a reply with {@code length} bytes of payload to the batch, which has room. */
-  private void putHead(int length) {
+  /** Writes the header and prefix of a reply with {@code length} bytes of payload to {@code out}, which has room. */
+  private void putHead(ByteBuf out, int length) {
     ByteBuf prefix = group.prefix();
-    group.framing().writeHeader(batch, prefix.readableBytes() + length);
-    batch.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
+    group.framing().writeHeader(out, prefix.readableBytes() + length);
+    out.writeBytes(prefix, prefix.readerIndex(), prefix.readableBytes());
   }
 
   /**
